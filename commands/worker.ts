@@ -1,0 +1,27 @@
+import { Flags } from '@oclif/core'
+import { ContinuaCommand } from '../src/cli/base-command.js'
+import { waitForShutdownSignal } from '../src/cli/signals.js'
+
+export default class Worker extends ContinuaCommand {
+  static override description =
+    'Run only the background worker (graphile-worker). Start as many as you like, on any machines, against one Postgres.'
+
+  static override examples = ['<%= config.bin %> worker', '<%= config.bin %> worker --concurrency 20']
+
+  static override flags = {
+    concurrency: Flags.integer({ description: 'Jobs to run at once (default: CONTINUA_WORKER_CONCURRENCY, else 10)', min: 1 }),
+  }
+
+  static override summary = 'Run a background worker process'
+
+  async run(): Promise<void> {
+    const { flags } = await this.parse(Worker)
+    const config = this.settings(flags, { CONTINUA_WORKER_CONCURRENCY: flags.concurrency })
+    const logger = this.makeLogger(config)
+    const { runWorkerProcess } = await import('../src/jobs/worker-process.js')
+    const worker = await runWorkerProcess(config, logger)
+    this.log(`Worker running (concurrency ${config.workerConcurrency}); Ctrl-C to stop`)
+    await waitForShutdownSignal()
+    await worker.stop()
+  }
+}

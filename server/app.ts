@@ -1,0 +1,44 @@
+import express, { type Express } from 'express'
+import type { Kysely } from 'kysely'
+import type { AuthSettings } from '../src/auth/principal.js'
+import type { DB } from '../src/db/schema.js'
+import type { Logger } from '../src/logger.js'
+import { authMiddleware } from './middleware/auth.js'
+import { errorHandler, notFound } from './middleware/errors.js'
+import { requestContext } from './middleware/request-context.js'
+import { publicRoutes } from './routes/health.js'
+import { projectRoutes } from './routes/projects.js'
+
+export interface AppOptions {
+  db: Kysely<DB>
+  logger: Logger
+  auth: AuthSettings
+  maxBodyBytes: number
+}
+
+/** The express app: public routes, then authentication, then the authenticated API. */
+export function createApp(options: AppOptions): Express {
+  const { db, logger, auth } = options
+  const app = express()
+  app.disable('x-powered-by')
+  app.set('etag', false)
+  app.set('query parser', 'simple')
+
+  app.use(requestContext(logger))
+  app.use(publicRoutes(db, auth))
+
+  const api = express.Router()
+  api.use(express.json({ limit: options.maxBodyBytes, strict: false }))
+  api.use(authMiddleware(db, auth))
+  api.use(projectRoutes(db))
+  app.use(['/api', '/v1'], (req, _res, next) => {
+    // Routers are mounted at the root so paths read as in the docs; restore the full path.
+    req.url = req.originalUrl
+    next()
+  })
+  app.use(api)
+
+  app.use(notFound)
+  app.use(errorHandler(logger))
+  return app
+}

@@ -1,0 +1,26 @@
+import type { NextFunction, Request, Response } from 'express'
+import type { Kysely } from 'kysely'
+import { authenticate, type AuthSettings, type Principal } from '../../src/auth/principal.js'
+import type { DB } from '../../src/db/schema.js'
+
+// Translates headers and the TCP peer into a Principal on res.locals. The peer address is the
+// socket's own, never X-Forwarded-For, so local mode cannot be spoofed through a proxy header.
+
+export function authMiddleware(db: Kysely<DB>, settings: AuthSettings) {
+  return async (req: Request, res: Response, next: NextFunction) => {
+    const authz = req.get('authorization')
+    const bearerMatch = authz ? /^Bearer\s+(.+)$/i.exec(authz.trim()) : null
+    const principal = await authenticate(
+      db,
+      { apiKey: req.get('x-api-key'), bearer: bearerMatch ? bearerMatch[1] : authz !== undefined ? '' : undefined },
+      req.socket.remoteAddress,
+      settings,
+    )
+    res.locals.principal = principal
+    next()
+  }
+}
+
+export function principalOf(res: Response): Principal {
+  return res.locals.principal as Principal
+}

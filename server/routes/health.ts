@@ -1,0 +1,42 @@
+import { Router } from 'express'
+import { sql, type Kysely } from 'kysely'
+import type { AuthConfigResponse, HealthResponse } from '../../src/contract/common.js'
+import type { DB } from '../../src/db/schema.js'
+import { localModeActive, type AuthSettings } from '../../src/auth/principal.js'
+import { VERSION } from '../../src/version.js'
+
+const DB_CHECK_TIMEOUT_MS = 2000
+
+/** Answers within the timeout whether the database responds to a trivial query. */
+export async function databaseReachable(db: Kysely<DB>): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined
+  try {
+    return await Promise.race([
+      sql`select 1`.execute(db).then(() => true),
+      new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), DB_CHECK_TIMEOUT_MS))),
+    ])
+  } catch {
+    return false
+  } finally {
+    clearTimeout(timer)
+  }
+}
+
+export function publicRoutes(db: Kysely<DB>, auth: AuthSettings): Router {
+  const router = Router()
+  router.get('/api/health', async (_req, res) => {
+    const ok = await databaseReachable(db)
+    const body: HealthResponse = { status: ok ? 'ok' : 'unavailable', version: VERSION, database: ok ? 'ok' : 'unreachable' }
+    res.status(ok ? 200 : 503).json(body)
+  })
+  router.get('/api/auth/config', (req, res) => {
+    const body: AuthConfigResponse = {
+      enabled: false,
+      public_demo_enabled: false,
+      local_mode_enabled: localModeActive(req.socket.remoteAddress, auth),
+      admin_token_configured: Boolean(auth.adminToken),
+    }
+    res.json(body)
+  })
+  return router
+}

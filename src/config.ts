@@ -1,0 +1,154 @@
+import os from 'node:os'
+import path from 'node:path'
+import { z } from 'zod'
+
+// The one place that reads process.env. Every setting is validated here; the result is frozen
+// and passed down explicitly, so nothing deeper re-reads the environment.
+
+const port = z.coerce
+  .number({ error: 'expected a port number' })
+  .int('expected a whole port number')
+  .min(1, 'expected a port between 1 and 65535')
+  .max(65535, 'expected a port between 1 and 65535')
+
+const positiveInt = (max: number) =>
+  z.coerce
+    .number({ error: 'expected a whole number' })
+    .int('expected a whole number')
+    .min(1, 'expected a number of at least 1')
+    .max(max, `expected a number of at most ${max}`)
+
+const postgresUrl = z.string().refine(
+  (value) => {
+    try {
+      const url = new URL(value)
+      return url.protocol === 'postgres:' || url.protocol === 'postgresql:'
+    } catch {
+      return false
+    }
+  },
+  { message: 'expected a postgres:// or postgresql:// connection URL' },
+)
+
+const boolFlag = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no', 'on', 'off'], { error: 'expected true or false' })
+  .transform((v) => v === 'true' || v === '1' || v === 'yes' || v === 'on')
+
+export const LOG_LEVELS = ['debug', 'info', 'warn', 'error', 'silent'] as const
+export type LogLevel = (typeof LOG_LEVELS)[number]
+
+/** Every setting, keyed by its environment variable name. */
+export const settingsSchema = z.object({
+  /** Postgres to use. Unset: an embedded Postgres is started under CONTINUA_HOME. */
+  DATABASE_URL: postgresUrl.optional(),
+  /** Port the HTTP server listens on. */
+  PORT: port.default(8080),
+  /** Address the HTTP server binds to. */
+  HOST: z.string().min(1, 'expected a host name or address').default('127.0.0.1'),
+  /** Where Continua keeps its embedded database and credentials. */
+  CONTINUA_HOME: z.string().min(1, 'expected a directory path').optional(),
+  /** Log verbosity. */
+  LOG_LEVEL: z.enum(LOG_LEVELS, { error: `expected one of ${LOG_LEVELS.join(', ')}` }).default('info'),
+  /** Log format: json always, pretty always, or auto (pretty on a terminal, json otherwise). */
+  LOG_FORMAT: z.enum(['auto', 'json', 'pretty'], { error: 'expected auto, json or pretty' }).default('auto'),
+  /** Bearer token that makes a caller an operator across all projects. */
+  CONTINUA_ADMIN_TOKEN: z.string().min(16, 'expected at least 16 characters').optional(),
+  /** Connections in the Postgres pool of each process. */
+  CONTINUA_DB_POOL_SIZE: positiveInt(200).default(10),
+  /** Jobs one worker process runs at once. */
+  CONTINUA_WORKER_CONCURRENCY: positiveInt(500).default(10),
+  /** Whether `serve` also runs the background worker in-process. */
+  CONTINUA_SERVE_WORKER: boolFlag.default(true),
+  /** Largest accepted JSON body on ordinary API routes, in bytes. */
+  CONTINUA_MAX_BODY_BYTES: positiveInt(64 * 1024 * 1024).default(1024 * 1024),
+  /** Days a revoked API key row is kept before the maintenance task deletes it. */
+  CONTINUA_REVOKED_KEY_RETENTION_DAYS: positiveInt(3650).default(30),
+  /** Base URL of a Continua server, for CLI commands that talk over HTTP. */
+  CONTINUA_API_URL: z.url({ error: 'expected an http(s) URL' }).optional(),
+  /** API key for CLI commands that talk over HTTP. */
+  CONTINUA_API_KEY: z.string().min(1).optional(),
+})
+
+export type Settings = z.infer<typeof settingsSchema>
+export type SettingName = keyof Settings
+
+export interface ContinuaConfig {
+  readonly databaseUrl: string | undefined
+  readonly port: number
+  readonly host: string
+  readonly home: string
+  readonly logLevel: LogLevel
+  readonly logFormat: 'auto' | 'json' | 'pretty'
+  readonly adminToken: string | undefined
+  readonly poolSize: number
+  readonly workerConcurrency: number
+  readonly serveWorker: boolean
+  readonly maxBodyBytes: number
+  readonly revokedKeyRetentionDays: number
+  readonly apiUrl: string | undefined
+  readonly apiKey: string | undefined
+}
+
+/** Raised for a bad setting; its message is one line naming the setting and the problem. */
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError'
+  constructor(
+    readonly setting: string,
+    readonly problem: string,
+  ) {
+    super(`Invalid setting ${setting}: ${problem}`)
+  }
+}
+
+/**
+ * Validates the environment, with explicit overrides (CLI flags) applied on top.
+ * Empty strings count as unset, so `PORT= continua serve` means the default.
+ */
+export function loadConfig(
+  env: Record<string, string | undefined> = process.env,
+  overrides: Partial<Record<SettingName, string | number | boolean | undefined>> = {},
+): ContinuaConfig {
+  const raw: Record<string, unknown> = {}
+  for (const key of Object.keys(settingsSchema.shape)) {
+    const value = env[key]
+    if (value !== undefined && value !== '') raw[key] = value
+  }
+  for (const [key, value] of Object.entries(overrides)) {
+    if (value !== undefined) raw[key] = typeof value === 'string' ? value : String(value)
+  }
+  const parsed = settingsSchema.safeParse(raw)
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!
+    const setting = String(issue.path[0] ?? 'configuration')
+    const given = raw[setting]
+    const shown = setting === 'CONTINUA_ADMIN_TOKEN' || setting === 'CONTINUA_API_KEY' ? '' : given === undefined ? '' : `, got ${JSON.stringify(given)}`
+    throw new ConfigError(setting, `${issue.message}${shown}`)
+  }
+  const s = parsed.data
+  return Object.freeze({
+    databaseUrl: s.DATABASE_URL,
+    port: s.PORT,
+    host: s.HOST,
+    home: path.resolve(expandHome(s.CONTINUA_HOME ?? path.join(os.homedir(), '.continua'))),
+    logLevel: s.LOG_LEVEL,
+    logFormat: s.LOG_FORMAT,
+    adminToken: s.CONTINUA_ADMIN_TOKEN,
+    poolSize: s.CONTINUA_DB_POOL_SIZE,
+    workerConcurrency: s.CONTINUA_WORKER_CONCURRENCY,
+    serveWorker: s.CONTINUA_SERVE_WORKER,
+    maxBodyBytes: s.CONTINUA_MAX_BODY_BYTES,
+    revokedKeyRetentionDays: s.CONTINUA_REVOKED_KEY_RETENTION_DAYS,
+    apiUrl: s.CONTINUA_API_URL,
+    apiKey: s.CONTINUA_API_KEY,
+  })
+}
+
+function expandHome(p: string): string {
+  return p === '~' || p.startsWith('~/') ? path.join(os.homedir(), p.slice(1)) : p
+}
+
+/** True for addresses that only this machine can reach. */
+export function isLoopbackHost(host: string): boolean {
+  const h = host.toLowerCase().replace(/^\[|\]$/g, '')
+  return h === 'localhost' || h === '::1' || h.startsWith('127.') || h === '::ffff:127.0.0.1'
+}
