@@ -27,15 +27,13 @@ export function createApp(options: AppOptions): Express {
   app.use(requestContext(logger))
   app.use(publicRoutes(db, auth))
 
+  // Routers are mounted at the root so route paths read as in the docs; this one only takes the
+  // API prefixes (the web debugger owns every other path).
   const api = express.Router()
+  api.use((req, _res, next) => (/^\/(api|v1)(\/|$)/.test(req.path) ? next() : next('router')))
   api.use(express.json({ limit: options.maxBodyBytes, strict: false }))
   api.use(authMiddleware(db, auth))
   api.use(projectRoutes(db))
-  app.use(['/api', '/v1'], (req, _res, next) => {
-    // Routers are mounted at the root so paths read as in the docs; restore the full path.
-    req.url = req.originalUrl
-    next()
-  })
   app.use(api)
 
   app.use(notFound)
