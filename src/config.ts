@@ -67,6 +67,14 @@ export const settingsSchema = z.object({
   CONTINUA_API_URL: z.url({ error: 'expected an http(s) URL' }).optional(),
   /** API key for CLI commands that talk over HTTP. */
   CONTINUA_API_KEY: z.string().min(1).optional(),
+  /** How POST /v1/ingest answers when neither ?sync=true nor X-Continua-Async-Version is sent. */
+  CONTINUA_INGEST_DEFAULT_MODE: z.enum(['sync', 'async'], { error: 'expected sync or async' }).default('sync'),
+  /** Largest accepted POST /v1/ingest body, in bytes. */
+  CONTINUA_INGEST_MAX_BODY_BYTES: positiveInt(64 * 1024 * 1024).default(5 * 1024 * 1024),
+  /** Payloads (input, output, metadata, event payload) larger than this are truncated; the original is kept. */
+  CONTINUA_MAX_PAYLOAD_BYTES: positiveInt(16 * 1024 * 1024).default(64 * 1024),
+  /** Days a failed ingest batch keeps its raw payload before the maintenance task deletes it. */
+  CONTINUA_FAILED_PAYLOAD_RETENTION_DAYS: positiveInt(3650).default(7),
 })
 
 export type Settings = z.infer<typeof settingsSchema>
@@ -87,7 +95,22 @@ export interface ContinuaConfig {
   readonly revokedKeyRetentionDays: number
   readonly apiUrl: string | undefined
   readonly apiKey: string | undefined
+  readonly ingest: IngestSettings
 }
+
+export interface IngestSettings {
+  readonly defaultMode: 'sync' | 'async'
+  readonly maxBodyBytes: number
+  readonly maxPayloadBytes: number
+  readonly failedPayloadRetentionDays: number
+}
+
+export const DEFAULT_INGEST_SETTINGS: IngestSettings = Object.freeze({
+  defaultMode: 'sync',
+  maxBodyBytes: 5 * 1024 * 1024,
+  maxPayloadBytes: 64 * 1024,
+  failedPayloadRetentionDays: 7,
+})
 
 /** Raised for a bad setting; its message is one line naming the setting and the problem. */
 export class ConfigError extends Error {
@@ -140,6 +163,12 @@ export function loadConfig(
     revokedKeyRetentionDays: s.CONTINUA_REVOKED_KEY_RETENTION_DAYS,
     apiUrl: s.CONTINUA_API_URL,
     apiKey: s.CONTINUA_API_KEY,
+    ingest: Object.freeze({
+      defaultMode: s.CONTINUA_INGEST_DEFAULT_MODE,
+      maxBodyBytes: s.CONTINUA_INGEST_MAX_BODY_BYTES,
+      maxPayloadBytes: s.CONTINUA_MAX_PAYLOAD_BYTES,
+      failedPayloadRetentionDays: s.CONTINUA_FAILED_PAYLOAD_RETENTION_DAYS,
+    }),
   })
 }
 
