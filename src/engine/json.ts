@@ -1,0 +1,27 @@
+// JSON helpers: payloads cross Postgres jsonb (which reorders keys), so equality is checked on
+// a canonical form.
+
+/** A JSON-safe copy: undefined becomes null, Dates become strings. Throws on cycles or BigInt. */
+export function toJson(value: unknown): unknown {
+  if (value === undefined) return null
+  const text = JSON.stringify(value)
+  return text === undefined ? null : JSON.parse(text)
+}
+
+export function canonicalJson(value: unknown): string {
+  return JSON.stringify(sortKeys(toJson(value)))
+}
+
+function sortKeys(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(sortKeys)
+  if (value && typeof value === 'object') {
+    const out: Record<string, unknown> = {}
+    for (const key of Object.keys(value).sort()) out[key] = sortKeys((value as Record<string, unknown>)[key])
+    return out
+  }
+  return value
+}
+
+export function jsonEqual(a: unknown, b: unknown): boolean {
+  return canonicalJson(a) === canonicalJson(b)
+}
