@@ -1,19 +1,25 @@
 import express, { type Express } from 'express'
 import type { Kysely } from 'kysely'
+import type pg from 'pg'
 import type { AuthSettings } from '../src/auth/principal.js'
 import type { DB } from '../src/db/schema.js'
 import type { Logger } from '../src/logger.js'
+import { ChangeFeed } from '../src/observe/change-feed.js'
 import { authMiddleware } from './middleware/auth.js'
 import { errorHandler, notFound } from './middleware/errors.js'
 import { requestContext } from './middleware/request-context.js'
 import { publicRoutes } from './routes/health.js'
 import { projectRoutes } from './routes/projects.js'
+import { sessionRoutes } from './routes/sessions.js'
+import { traceRoutes } from './routes/traces.js'
 
 export interface AppOptions {
   db: Kysely<DB>
   logger: Logger
   auth: AuthSettings
   maxBodyBytes: number
+  /** Pool for the live-update LISTEN connection; without it trace streams re-read on a timer. */
+  pool?: pg.Pool
 }
 
 /** The express app: public routes, then authentication, then the authenticated API. */
@@ -34,6 +40,9 @@ export function createApp(options: AppOptions): Express {
   api.use(express.json({ limit: options.maxBodyBytes, strict: false }))
   api.use(authMiddleware(db, auth))
   api.use(projectRoutes(db))
+  const feed = options.pool ? new ChangeFeed(options.pool, logger) : undefined
+  api.use(traceRoutes(db, { feed, logger }))
+  api.use(sessionRoutes(db))
   app.use(api)
 
   app.use(notFound)

@@ -53,7 +53,7 @@ export async function startServe(options: ServeOptions): Promise<RunningServer> 
         revokedKeyRetentionDays: config.revokedKeyRetentionDays,
       })
     }
-    const app = createApp({ db: database.db, logger, auth: { adminToken: config.adminToken, host: config.host }, maxBodyBytes: config.maxBodyBytes })
+    const app = createApp({ db: database.db, logger, auth: { adminToken: config.adminToken, host: config.host }, maxBodyBytes: config.maxBodyBytes, pool: database.pool })
     server = http.createServer(app)
     server.keepAliveTimeout = 65_000
     server.requestTimeout = 60_000

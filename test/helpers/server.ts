@@ -14,13 +14,14 @@ export interface TestServer {
  * The real express app on a real port. `host` is the address the app believes it is bound to
  * (it decides local mode); the socket always listens on 127.0.0.1.
  */
-export async function startTestServer(db: Kysely<DB>, options: { adminToken?: string; host?: string; maxBodyBytes?: number } = {}): Promise<TestServer> {
+export async function startTestServer(db: Kysely<DB>, options: { adminToken?: string; host?: string; maxBodyBytes?: number; pool?: import('pg').Pool } = {}): Promise<TestServer> {
   const logger = createLogger({ level: (process.env.TEST_LOG_LEVEL as 'warn') ?? 'error', format: 'pretty' })
   const app = createApp({
     db,
     logger,
     auth: { adminToken: options.adminToken, host: options.host ?? '127.0.0.1' },
     maxBodyBytes: options.maxBodyBytes ?? 1024 * 1024,
+    pool: options.pool,
   })
   const server = http.createServer(app)
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))

@@ -1,0 +1,172 @@
+import { sql, type Expression, type Kysely, type SqlBool } from 'kysely'
+import type { DB, SpanEventRow, SpanRow } from './schema.js'
+import type { TraceListRow } from '../observe/mappers.js'
+
+// Read queries for traces, spans and events. Every query is filtered by the caller's project
+// scope (undefined = an operator reading across projects); another project's row is never found.
+
+export interface TraceFilters {
+  q?: string
+  status?: 'running' | 'completed' | 'failed'
+  sessionId?: string
+  userId?: string
+  startFrom?: string
+  startTo?: string
+  hasErrors?: boolean
+  minDurationMs?: number
+  sortDir: 'asc' | 'desc'
+}
+
+export interface TraceKeyset {
+  startedAt: string
+  id: string
+}
+
+/** `%`, `_` and `\` match themselves in the ILIKE patterns built from user input. */
+export function escapeLike(text: string): string {
+  return text.replace(/[\\%_]/g, (c) => `\\${c}`)
+}
+
+const startedAt = sql<Date>`coalesce(t.start_time, t.server_received_at)`
+
+function baseTraceQuery(db: Kysely<DB>, projectId: string | undefined, f: TraceFilters) {
+  let q = db.selectFrom('traces as t').leftJoin('sessions as s', 's.id', 't.session_id')
+  if (projectId) q = q.where('t.project_id', '=', projectId)
+  if (f.status) q = q.where('t.status', '=', f.status)
+  if (f.sessionId) q = q.where('t.session_id', '=', f.sessionId)
+  if (f.userId !== undefined) q = q.where('t.user_id', '=', f.userId)
+  if (f.startFrom) q = q.where(startedAt, '>=', new Date(f.startFrom))
+  if (f.startTo) q = q.where(startedAt, '<=', new Date(f.startTo))
+  if (f.hasErrors === true) q = q.where('t.error_count', '>', 0)
+  if (f.hasErrors === false) q = q.where('t.error_count', '=', 0)
+  if (f.minDurationMs !== undefined) {
+    // Open traces count their duration up to now, as the reference does.
+    q = q.where(
+      sql<number>`coalesce(t.duration_ms, extract(epoch from (coalesce(t.end_time, now()) - coalesce(t.start_time, t.server_received_at))) * 1000)`,
+      '>=',
+      f.minDurationMs,
+    )
+  }
+  if (f.q) q = q.where(searchMatches(f.q))
+  return q
+}
+
+function searchMatches(text: string): Expression<SqlBool> {
+  const pattern = `%${escapeLike(text)}%`
+  return sql<SqlBool>`(
+    t.search_vector @@ plainto_tsquery('simple', ${text})
+    or t.id::text = lower(${text})
+    or t.trace_id ilike ${pattern} or t.name ilike ${pattern} or t.user_id ilike ${pattern} or s.external_id ilike ${pattern}
+    or exists (select 1 from spans sp where sp.trace_id = t.id and sp.project_id = t.project_id
+               and (sp.name ilike ${pattern} or sp.span_id ilike ${pattern}))
+  )`
+}
+
+/** Traces matching the filters: one page (offset or keyset) and the total. */
+export async function listTraces(
+  db: Kysely<DB>,
+  projectId: string | undefined,
+  f: TraceFilters,
+  page: { limit: number; offset: number; after?: TraceKeyset },
+): Promise<{ rows: Array<TraceListRow & { sort_started_at: Date }>; total: number }> {
+  const base = baseTraceQuery(db, projectId, f)
+  const totalRow = await base.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()
+  let q = base.selectAll('t').select(['s.external_id as session_external_id', startedAt.as('sort_started_at')])
+  if (f.q) {
+    const exact = f.q.toLowerCase()
+    const pattern = `%${escapeLike(f.q)}%`
+    // Exact ids first, then traces matching on their own fields, then by text rank, then newest.
+    q = q
+      .orderBy(sql`case when t.id::text = ${exact} or lower(t.trace_id) = ${exact} then 0
+        when t.search_vector @@ plainto_tsquery('simple', ${f.q}) or t.name ilike ${pattern} or t.trace_id ilike ${pattern} then 1 else 2 end`)
+      .orderBy(sql`ts_rank(t.search_vector, plainto_tsquery('simple', ${f.q}))`, 'desc')
+      .orderBy(startedAt, 'desc')
+      .orderBy('t.id', 'desc')
+  } else {
+    if (page.after) {
+      const cmp = f.sortDir === 'desc' ? sql.raw('<') : sql.raw('>')
+      q = q.where(sql<SqlBool>`(coalesce(t.start_time, t.server_received_at), t.id) ${cmp} (${new Date(page.after.startedAt)}, ${page.after.id}::uuid)`)
+    }
+    q = q.orderBy(startedAt, f.sortDir).orderBy('t.id', f.sortDir)
+  }
+  const rows = await q.limit(page.limit).offset(page.after ? 0 : page.offset).execute()
+  return { rows: rows as Array<TraceListRow & { sort_started_at: Date }>, total: Number(totalRow.n) }
+}
+
+export async function getTrace(db: Kysely<DB>, projectId: string | undefined, id: string): Promise<TraceListRow | undefined> {
+  let q = db
+    .selectFrom('traces as t')
+    .leftJoin('sessions as s', 's.id', 't.session_id')
+    .selectAll('t')
+    .select('s.external_id as session_external_id')
+    .where('t.id', '=', id)
+  if (projectId) q = q.where('t.project_id', '=', projectId)
+  return (await q.executeTakeFirst()) as TraceListRow | undefined
+}
+
+/** Every span of a trace in start order (parents before children at equal start). */
+export async function listSpans(db: Kysely<DB>, projectId: string, traceId: string): Promise<SpanRow[]> {
+  return db
+    .selectFrom('spans')
+    .selectAll()
+    .where('project_id', '=', projectId)
+    .where('trace_id', '=', traceId)
+    .orderBy('start_time')
+    .orderBy(sql`sequence nulls last`)
+    .orderBy('first_change_seq')
+    .orderBy('id')
+    .execute()
+}
+
+export async function listEvents(
+  db: Kysely<DB>,
+  projectId: string,
+  traceId: string,
+  options: { kinds?: string[]; afterSeq?: number } = {},
+): Promise<SpanEventRow[]> {
+  let q = db.selectFrom('span_events').selectAll().where('project_id', '=', projectId).where('trace_id', '=', traceId)
+  if (options.kinds) q = q.where('event_type', 'in', options.kinds as SpanEventRow['event_type'][])
+  if (options.afterSeq !== undefined) q = q.where('change_seq', '>', options.afterSeq)
+  return q
+    .orderBy(sql`coalesce(event_ts, server_ingested_at)`)
+    .orderBy(sql`sequence nulls last`)
+    .orderBy('change_seq')
+    .orderBy('id')
+    .execute()
+}
+
+export async function spansChangedSince(db: Kysely<DB>, projectId: string, traceId: string, afterSeq: number): Promise<SpanRow[]> {
+  return db
+    .selectFrom('spans')
+    .selectAll()
+    .where('project_id', '=', projectId)
+    .where('trace_id', '=', traceId)
+    .where('change_seq', '>', afterSeq)
+    .orderBy('change_seq')
+    .orderBy('id')
+    .execute()
+}
+
+/** Names of a trace's spans by external id (for labelling events). */
+export async function spanNames(db: Kysely<DB>, projectId: string, traceId: string, spanIds: string[]): Promise<Map<string, string>> {
+  if (spanIds.length === 0) return new Map()
+  const rows = await db
+    .selectFrom('spans')
+    .select(['span_id', 'name'])
+    .where('project_id', '=', projectId)
+    .where('trace_id', '=', traceId)
+    .where('span_id', 'in', [...new Set(spanIds)])
+    .execute()
+  return new Map(rows.map((r) => [r.span_id, r.name]))
+}
+
+/** The highest change sequence stamped on any row of the trace (0 when none). */
+export async function traceHighWater(db: Kysely<DB>, projectId: string, traceId: string): Promise<number> {
+  const row = await sql<{ seq: string | number | null }>`
+    select greatest(
+      (select change_seq from traces where id = ${traceId} and project_id = ${projectId}),
+      (select max(change_seq) from spans where trace_id = ${traceId} and project_id = ${projectId}),
+      (select max(change_seq) from span_events where trace_id = ${traceId} and project_id = ${projectId})
+    ) as seq`.execute(db)
+  return Number(row.rows[0]?.seq ?? 0)
+}
