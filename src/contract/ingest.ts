@@ -14,14 +14,24 @@ const externalId = (what: string) =>
     .max(MAX_ID, `${what} must be at most ${MAX_ID} characters`)
     .refine((v) => !v.includes('\u0000'), `${what} must not contain NUL bytes`)
 
-const timestamp = z.iso.datetime({ offset: true, error: 'expected an RFC 3339 timestamp such as 2026-01-02T03:04:05.678Z' })
+/** True when the date part names a real calendar day (the ISO regex alone admits 2026-02-30). */
+function isRealCalendarDate(value: string): boolean {
+  const m = /^(\d{4})-(\d{2})-(\d{2})/.exec(value)
+  if (!m) return false
+  const [y, mo, d] = [Number(m[1]), Number(m[2]), Number(m[3])]
+  const date = new Date(Date.UTC(y, mo - 1, d))
+  return y >= 1 && date.getUTCFullYear() === y && date.getUTCMonth() === mo - 1 && date.getUTCDate() === d
+}
+const timestamp = z.iso
+  .datetime({ offset: true, error: 'expected an RFC 3339 timestamp such as 2026-01-02T03:04:05.678Z' })
+  .refine(isRealCalendarDate, 'expected a real calendar date')
 const tokenCount = z.number({ error: 'expected a whole number' }).int('expected a whole number').min(0, 'must not be negative').max(Number.MAX_SAFE_INTEGER)
 const int32 = z.number({ error: 'expected a whole number' }).int('expected a whole number').min(-2147483648).max(2147483647)
 const jsonObject = z.record(z.string(), z.unknown(), { error: 'expected a JSON object' })
 /** Cost in USD: a number, or a decimal string kept exact end to end. */
 export const Cost = z.union(
   [
-    z.number().min(0, 'must not be negative').refine(Number.isFinite, 'must be finite'),
+    z.number().min(0, 'must not be negative').max(999_999_999_999, 'must be below 10^12').refine(Number.isFinite, 'must be finite'),
     z.string().regex(/^\d{1,12}(\.\d{1,12})?$/, 'expected a decimal string such as "0.0123"'),
   ],
   { error: 'expected a non-negative number or decimal string' },

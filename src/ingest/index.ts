@@ -1,0 +1,89 @@
+import { createHash } from 'node:crypto'
+import type { Kysely } from 'kysely'
+import { DEFAULT_INGEST_SETTINGS } from '../config.js'
+import { IngestRequest, type IngestResponse } from '../contract/ingest.js'
+import { parseInput } from '../contract/validate.js'
+import { claimBatchKey, completeBatchCounts, type BatchClaim } from '../db/ingest-batches.js'
+import type { DB, IngestBatchRow } from '../db/schema.js'
+import { ContinuaError } from '../errors.js'
+import type { Logger } from '../logger.js'
+import { prepareBatch } from './prepare.js'
+import { writePrepared } from './write.js'
+
+// The ingest entry point. OTLP, `continua seed` and POST /v1/ingest (sync and server-default
+// modes) all come through here: one batch, one transaction, batch_key idempotency included.
+
+export type { IngestRequest, IngestResponse } from '../contract/ingest.js'
+
+export interface IngestOptions {
+  mode?: 'sync' | 'otlp'
+  /** SHA-256 (hex) of the raw request body; derived from the request when absent. */
+  bodyHash?: string
+  logger?: Logger
+  /** Truncation limit for payloads; defaults to CONTINUA_MAX_PAYLOAD_BYTES's default. */
+  maxPayloadBytes?: number
+}
+
+/** Validates and ingests one batch inline. */
+export async function ingestSync(db: Kysely<DB>, projectId: string, request: IngestRequest, options?: IngestOptions): Promise<IngestResponse> {
+  const parsed = parseInput(IngestRequest, request)
+  return ingestValidated(db, projectId, parsed, {
+    mode: options?.mode ?? 'sync',
+    bodyHash: options?.bodyHash ?? hashBody(JSON.stringify(request)),
+    maxPayloadBytes: options?.maxPayloadBytes ?? DEFAULT_INGEST_SETTINGS.maxPayloadBytes,
+    logger: options?.logger,
+  })
+}
+
+export interface ValidatedIngestOptions {
+  mode: IngestBatchRow['mode']
+  bodyHash: string
+  maxPayloadBytes: number
+  logger?: Logger
+}
+
+/** Ingests an already validated request inline (the HTTP route validates once itself). */
+export async function ingestValidated(db: Kysely<DB>, projectId: string, request: IngestRequest, options: ValidatedIngestOptions): Promise<IngestResponse> {
+  const prepared = prepareBatch(request, options.maxPayloadBytes)
+  return db.transaction().execute(async (trx) => {
+    const claim = await claimBatchKey(trx, {
+      projectId,
+      batchKey: request.batch_key,
+      bodyHash: options.bodyHash,
+      mode: options.mode,
+      status: 'completed',
+    })
+    if (!claim.created) return repeatedBatch(claim, request.batch_key, options.bodyHash)
+    const written = await writePrepared(trx, projectId, prepared)
+    const counts = { traces: written.traces, spans: written.spans, events: written.events }
+    await completeBatchCounts(trx, claim.id, counts)
+    options.logger?.debug('ingested batch', { project_id: projectId, batch_id: claim.id, ...counts })
+    return {
+      status: 'ok',
+      batch_key: request.batch_key,
+      batch_id: claim.id,
+      trace_count: counts.traces,
+      span_count: counts.spans,
+      event_count: counts.events,
+      accepted_count: counts.traces + counts.spans + counts.events,
+      rejected_count: 0,
+      errors: [],
+    }
+  })
+}
+
+/** The answer for a batch_key seen before: a duplicate when the body matches, else a conflict. */
+export function repeatedBatch(claim: Exclude<BatchClaim, { created: true }>, batchKey: string, bodyHash: string): IngestResponse {
+  if (claim.bodyHash !== bodyHash) {
+    throw new ContinuaError(
+      'batch_key_conflict',
+      `batch_key "${batchKey.slice(0, 128)}" was already used with a different body; use a new batch_key for different data`,
+      { batch_id: claim.id },
+    )
+  }
+  return { status: 'duplicate', batch_key: batchKey, batch_id: claim.id }
+}
+
+export function hashBody(body: string | Buffer): string {
+  return createHash('sha256').update(body).digest('hex')
+}
