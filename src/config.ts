@@ -75,6 +75,8 @@ export const settingsSchema = z.object({
   CONTINUA_MAX_PAYLOAD_BYTES: positiveInt(16 * 1024 * 1024).default(64 * 1024),
   /** Days a failed ingest batch keeps its raw payload before the maintenance task deletes it. */
   CONTINUA_FAILED_PAYLOAD_RETENTION_DAYS: positiveInt(3650).default(7),
+  /** Largest accepted OTLP/HTTP body (POST /v1/traces), in bytes, counted after decompression. */
+  CONTINUA_OTLP_MAX_BODY_BYTES: positiveInt(256 * 1024 * 1024).default(5 * 1024 * 1024),
 })
 
 export type Settings = z.infer<typeof settingsSchema>
@@ -96,6 +98,7 @@ export interface ContinuaConfig {
   readonly apiUrl: string | undefined
   readonly apiKey: string | undefined
   readonly ingest: IngestSettings
+  readonly otlpMaxBodyBytes: number
 }
 
 export interface IngestSettings {
@@ -169,6 +172,7 @@ export function loadConfig(
       maxPayloadBytes: s.CONTINUA_MAX_PAYLOAD_BYTES,
       failedPayloadRetentionDays: s.CONTINUA_FAILED_PAYLOAD_RETENTION_DAYS,
     }),
+    otlpMaxBodyBytes: s.CONTINUA_OTLP_MAX_BODY_BYTES,
   })
 }
 
