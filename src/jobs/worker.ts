@@ -9,8 +9,10 @@ import {
 } from 'graphile-worker'
 import type { Kysely } from 'kysely'
 import type pg from 'pg'
+import { DEFAULT_INGEST_SETTINGS, type IngestSettings } from '../config.js'
 import type { DB } from '../db/schema.js'
 import type { Logger } from '../logger.js'
+import { INGEST_RETENTION_TASK, INGEST_SWEEP_TASK, ingestTasks } from './tasks/ingest.js'
 import { PRUNE_TASK, pruneExpiredData } from './tasks/prune.js'
 
 // The graphile-worker runner. `serve` runs it in-process by default; `continua worker` runs
@@ -22,6 +24,8 @@ export interface WorkerContext {
   logger: Logger
   concurrency: number
   revokedKeyRetentionDays: number
+  /** Ingest settings (truncation limit, failed payload retention); defaults when absent. */
+  ingest?: IngestSettings
 }
 
 export function graphileLogger(logger: Logger): GraphileLogger {
@@ -43,7 +47,7 @@ export function buildTaskList(ctx: WorkerContext): TaskList {
   const prune: Task = async () => {
     await pruneExpiredData(ctx.db, { revokedKeyRetentionDays: ctx.revokedKeyRetentionDays }, ctx.logger)
   }
-  return { [PRUNE_TASK]: prune }
+  return { [PRUNE_TASK]: prune, ...ingestTasks({ db: ctx.db, logger: ctx.logger, ingest: ctx.ingest ?? DEFAULT_INGEST_SETTINGS }) }
 }
 
 export async function startWorker(ctx: WorkerContext): Promise<Runner> {
@@ -57,6 +61,8 @@ export async function startWorker(ctx: WorkerContext): Promise<Runner> {
     // Hourly, and once at start-up if a run was missed in the last hour.
     parsedCronItems: parseCronItems([
       { task: PRUNE_TASK, match: '17 * * * *', options: { backfillPeriod: 60 * 60 * 1000 }, identifier: PRUNE_TASK },
+      { task: INGEST_SWEEP_TASK, match: '* * * * *', options: { backfillPeriod: 0 }, identifier: INGEST_SWEEP_TASK },
+      { task: INGEST_RETENTION_TASK, match: '23 * * * *', options: { backfillPeriod: 60 * 60 * 1000 }, identifier: INGEST_RETENTION_TASK },
     ]),
   })
 }
