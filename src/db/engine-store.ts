@@ -1,0 +1,130 @@
+import type pg from 'pg'
+
+// Low-level engine store: transactions, the run row lock, history appends and job enqueueing.
+// Jobs are enqueued with graphile_worker.add_job inside the same transaction as the state change
+// that needs them, so there is no window where a commit happened but its wake-up was lost.
+
+export type Client = pg.PoolClient
+
+export interface RunRow {
+  id: string
+  project_id: string
+  instance_id: string
+  run_number: number
+  definition_name: string
+  definition_version: string
+  status: string
+  input: unknown
+  result: unknown
+  error_code: string | null
+  error_message: string | null
+  custom_status: unknown
+  waiting_for: unknown
+  last_seq: number
+  activation_version: number
+  cancel_requested: boolean
+  parent_run_id: string | null
+  parent_command_id: number | null
+  parent_close_policy: string | null
+  root_run_id: string
+  child_depth: number
+  continued_from_run_id: string | null
+  continued_to_run_id: string | null
+  created_at: Date
+  updated_at: Date
+  completed_at: Date | null
+}
+
+export interface NewEvent {
+  type: string
+  payload: Record<string, unknown>
+}
+
+const RETRYABLE = new Set(['40P01', '40001'])
+
+/** Runs `fn` in a transaction, retrying on deadlock or serialization failure. */
+export async function withTx<T>(pool: pg.Pool, fn: (c: Client) => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    const client = await pool.connect()
+    try {
+      await client.query('begin')
+      const result = await fn(client)
+      await client.query('commit')
+      return result
+    } catch (err) {
+      await client.query('rollback').catch(() => {})
+      if (attempt < 5 && RETRYABLE.has((err as { code?: string }).code ?? '')) continue
+      throw err
+    } finally {
+      client.release()
+    }
+  }
+}
+
+export async function lockRun(c: Client, runId: string): Promise<RunRow | undefined> {
+  const { rows } = await c.query<RunRow>('select * from engine.runs where id = $1 for update', [runId])
+  return rows[0]
+}
+
+export async function getRun(c: pg.Pool | Client, runId: string): Promise<RunRow | undefined> {
+  const { rows } = await c.query<RunRow>('select * from engine.runs where id = $1', [runId])
+  return rows[0]
+}
+
+/**
+ * Appends events after the run's last sequence number. The caller holds the run's row lock
+ * (lockRun), which is what makes the numbering gap-free and unique.
+ */
+export async function appendEvents(c: Client, run: RunRow, events: NewEvent[]): Promise<number[]> {
+  if (events.length === 0) return []
+  const first = run.last_seq + 1
+  const params: unknown[] = [run.project_id, run.id]
+  const values = events.map((e, i) => {
+    params.push(first + i, e.type, JSON.stringify(e.payload))
+    const n = params.length
+    return `($1, $2, $${n - 2}, $${n - 1}, $${n}::jsonb)`
+  })
+  await c.query(`insert into engine.history (project_id, run_id, sequence_no, event_type, payload) values ${values.join(', ')}`, params)
+  run.last_seq += events.length
+  await c.query('update engine.runs set last_seq = $2, updated_at = now() where id = $1', [run.id, run.last_seq])
+  return events.map((_, i) => first + i)
+}
+
+export const workflowTask = (name: string, version: string) => `continua.workflow.${name}@${version}`
+export const activityTask = (type: string) => `continua.activity.${type}`
+export const TIMER_TASK = 'continua.engine.timer'
+export const RECONCILE_TASK = 'continua.engine.reconcile'
+
+/** One coalescing activation job per run. */
+export async function enqueueActivation(c: Client, run: Pick<RunRow, 'id' | 'definition_name' | 'definition_version'>): Promise<void> {
+  await c.query(`select graphile_worker.add_job($1, json_build_object('run_id', $2::text), job_key => $3, max_attempts => 25)`, [
+    workflowTask(run.definition_name, run.definition_version),
+    run.id,
+    `run:${run.id}`,
+  ])
+}
+
+export async function enqueueActivityJob(c: Client, type: string, taskId: string, runAt: Date | null): Promise<void> {
+  await c.query(`select graphile_worker.add_job($1, json_build_object('task_id', $2::text), run_at => $3, job_key => $4, max_attempts => 25)`, [
+    activityTask(type),
+    taskId,
+    runAt,
+    `task:${taskId}`,
+  ])
+}
+
+export async function enqueueTimerJob(c: Client, timerId: string, dueAt: Date): Promise<void> {
+  await c.query(`select graphile_worker.add_job($1, json_build_object('timer_id', $2::text), run_at => $3, job_key => $4, max_attempts => 25)`, [
+    TIMER_TASK,
+    timerId,
+    dueAt,
+    `timer:${timerId}`,
+  ])
+}
+
+/** Wakes a run unless it is parked (suspended/quarantined) or already over. */
+export async function wakeRun(c: Client, run: RunRow): Promise<boolean> {
+  if (!['queued', 'running', 'waiting'].includes(run.status)) return false
+  await enqueueActivation(c, run)
+  return true
+}

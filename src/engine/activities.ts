@@ -1,0 +1,121 @@
+import type pg from 'pg'
+import { appendEvents, enqueueActivityJob, lockRun, wakeRun, withTx } from '../db/engine-store.js'
+import { retryDelay, shouldRetry, type ResolvedRetry } from './retry.js'
+import { isTerminal } from './types.js'
+
+// Recording activity outcomes. Every write is fenced on (attempt, owner, status = claimed): a
+// worker that lost its task (declared dead, lease expired, run cancelled) has its result refused,
+// so each attempt has at most one recorded outcome.
+
+export interface ClaimedTask {
+  id: string
+  run_id: string
+  project_id: string
+  command_id: number
+  activity_key: string
+  activity_type: string
+  input: unknown
+  attempt: number
+  owner: string
+  execution_target: string
+  retry_policy: ResolvedRetry
+  timeouts: { start_to_close_ms: number | null; schedule_to_close_ms: number | null; heartbeat_ms: number | null }
+  scheduled_at: Date
+}
+
+export interface Fence {
+  taskId: string
+  owner: string
+  /** Local workers fence on the attempt too; remote workers only name themselves. */
+  attempt?: number
+  /** Remote leases: refuse once the lease has expired. */
+  requireLease?: boolean
+}
+
+export type RecordResult = 'recorded' | 'retry_scheduled' | 'conflict' | 'not_found'
+
+/** Claims a local task for this worker: a queued one, or one whose owner was declared dead. */
+export async function claimLocalTask(pool: pg.Pool, taskId: string, owner: string): Promise<ClaimedTask | undefined> {
+  const { rows } = await pool.query<ClaimedTask>(
+    `update engine.activity_tasks t set status = 'claimed', attempt = attempt + 1, owner = $2, claimed_at = now(), lease_expires_at = null
+     where id = $1 and execution_target = 'local' and (
+       (status = 'queued' and available_at <= now() + interval '1 second')
+       or (status = 'claimed' and (owner is null or owner in (select id from engine.workers where status <> 'alive')))
+     )
+     returning *`,
+    [taskId, owner],
+  )
+  return rows[0]
+}
+
+export async function completeTask(pool: pg.Pool, fence: Fence, output: unknown): Promise<RecordResult> {
+  return withTx(pool, async (c) => {
+    const task = await fencedTask(c, fence)
+    if (typeof task === 'string') return task
+    const run = await lockRun(c, task.run_id)
+    const { rowCount } = await c.query(
+      `update engine.activity_tasks set status = 'completed', output = $2::jsonb, completed_at = now(), lease_expires_at = null
+       where id = $1 and status = 'claimed' and attempt = $3 and owner = $4`,
+      [task.id, JSON.stringify(output ?? null), task.attempt, task.owner],
+    )
+    if (!rowCount) return 'conflict'
+    if (run && !isTerminal(run.status)) {
+      await appendEvents(c, run, [
+        { type: 'activity.completed', payload: { command_id: task.command_id, activity_key: task.activity_key, activity_type: task.activity_type, output: output ?? null, attempts: task.attempt } },
+      ])
+      await wakeRun(c, run)
+    }
+    return 'recorded'
+  })
+}
+
+export async function failTask(pool: pg.Pool, fence: Fence, code: string, message: string, nonRetryable: boolean): Promise<RecordResult> {
+  return withTx(pool, async (c) => {
+    const task = await fencedTask(c, fence)
+    if (typeof task === 'string') return task
+    const run = await lockRun(c, task.run_id)
+    const deadline = task.timeouts.schedule_to_close_ms ? task.scheduled_at.getTime() + task.timeouts.schedule_to_close_ms : Infinity
+    const delay = retryDelay(task.retry_policy, task.attempt)
+    const retry = shouldRetry(task.retry_policy, task.attempt, code, nonRetryable) && Date.now() + delay < deadline
+    const base = { command_id: task.command_id, activity_key: task.activity_key, activity_type: task.activity_type, error_code: code, error_message: message }
+    if (retry) {
+      const { rows } = await c.query<{ available_at: Date }>(
+        `update engine.activity_tasks set status = 'queued', owner = null, lease_expires_at = null, last_error_code = $2, last_error_message = $3,
+           available_at = now() + make_interval(secs => $4::double precision / 1000)
+         where id = $1 and status = 'claimed' and attempt = $5 and owner = $6 returning available_at`,
+        [task.id, code, message, delay, task.attempt, task.owner],
+      )
+      if (!rows[0]) return 'conflict'
+      if (run && !isTerminal(run.status)) {
+        await appendEvents(c, run, [{ type: 'activity.retry_scheduled', payload: { ...base, failed_attempt: task.attempt, next_available_at: rows[0].available_at.toISOString() } }])
+      }
+      if (task.execution_target === 'local') await enqueueActivityJob(c, task.activity_type, task.id, rows[0].available_at)
+      return 'retry_scheduled'
+    }
+    const { rowCount } = await c.query(
+      `update engine.activity_tasks set status = 'failed', last_error_code = $2, last_error_message = $3, completed_at = now(), lease_expires_at = null
+       where id = $1 and status = 'claimed' and attempt = $4 and owner = $5`,
+      [task.id, code, message, task.attempt, task.owner],
+    )
+    if (!rowCount) return 'conflict'
+    if (run && !isTerminal(run.status)) {
+      await appendEvents(c, run, [{ type: 'activity.failed', payload: { ...base, attempts: task.attempt } }])
+      await wakeRun(c, run)
+    }
+    return 'recorded'
+  })
+}
+
+/** Reads the task and checks the fence without locking; the final update re-checks it. */
+async function fencedTask(c: pg.PoolClient, fence: Fence): Promise<ClaimedTask | 'conflict' | 'not_found'> {
+  const { rows } = await c.query<ClaimedTask & { status: string; lease_ok: boolean }>(
+    `select *, (lease_expires_at is null or lease_expires_at > now()) as lease_ok from engine.activity_tasks where id = $1`,
+    [fence.taskId],
+  )
+  const task = rows[0]
+  if (!task) return 'not_found'
+  if (task.status !== 'claimed' || task.owner !== fence.owner) return 'conflict'
+  if (fence.attempt !== undefined && task.attempt !== fence.attempt) return 'conflict'
+  if (fence.requireLease && !task.lease_ok) return 'conflict'
+  return task
+}

@@ -1,0 +1,149 @@
+import type pg from 'pg'
+import { appendEvents, enqueueActivityJob, enqueueTimerJob, lockRun, wakeRun, withTx, type Client, type NewEvent, type RunRow } from '../db/engine-store.js'
+import { closeRun, createRun, requestCancelLocked } from './lifecycle.js'
+import { resolveRetry } from './retry.js'
+import { activityKey, childKey, timerKey, type Command, type Decision } from './types.js'
+
+// Commits one activation's decision in one short transaction: lock the run, check nothing moved
+// since the activation read it, append what the workflow code produced, create the work it asked
+// for, and enqueue the jobs that will move it next.
+
+export type CommitResult = { ok: true; closed: boolean; timers: Array<{ id: string; dueAt: Date }> } | { ok: false }
+
+export async function commitDecision(pool: pg.Pool, runId: string, seenVersion: number, d: Decision): Promise<CommitResult> {
+  return withTx(pool, async (c) => {
+    const run = await lockRun(c, runId)
+    if (!run || !['queued', 'running', 'waiting'].includes(run.status) || run.activation_version !== seenVersion) return { ok: false }
+    if (d.divergence) {
+      await c.query(
+        `update engine.runs set status = 'quarantined', error_code = 'replay_mismatch', error_message = $2,
+           waiting_for = $3::jsonb, activation_version = activation_version + 1, updated_at = now() where id = $1`,
+        [run.id, d.divergence.detail, JSON.stringify({ kind: 'replay_mismatch', ...d.divergence })],
+      )
+      return { ok: true, closed: true, timers: [] }
+    }
+    const seqBefore = run.last_seq
+    const events: NewEvent[] = d.commands.map(commandEvent)
+    for (const m of d.markers) events.push({ type: 'workflow.version_marker', payload: { change_id: m.changeId, command_position: m.position } })
+    await appendEvents(c, run, events)
+
+    const timers: Array<{ id: string; dueAt: Date }> = []
+    let wake = seqBefore > d.lastSeq // outcomes arrived while the code ran
+    for (const cmd of d.commands) {
+      if (cmd.kind === 'activity') await createActivityTask(c, run, cmd)
+      else if (cmd.kind === 'timer') timers.push(await createTimer(c, run, cmd))
+      else if (cmd.kind === 'child') wake = (await startChild(c, run, cmd)) || wake
+      else if (cmd.kind === 'status') await c.query('update engine.runs set custom_status = $2::jsonb where id = $1', [run.id, JSON.stringify(cmd.value)])
+    }
+    if (d.consumedSignals.length) {
+      await c.query(`update engine.signals set status = 'consumed' where run_id = $1 and id = any($2::bigint[]) and status = 'pending'`, [run.id, d.consumedSignals])
+    }
+    if (d.cancelledCommands.length) await cancelCommands(c, run, d.cancelledCommands)
+
+    await c.query('update engine.runs set activation_version = activation_version + 1 where id = $1', [run.id])
+    if (d.outcome) {
+      await closeRun(c, run, d.outcome)
+      return { ok: true, closed: true, timers: [] }
+    }
+    await c.query(`update engine.runs set status = 'waiting', waiting_for = $2::jsonb, updated_at = now() where id = $1`, [run.id, JSON.stringify(d.waitingFor)])
+    run.status = 'waiting'
+    if (wake) await wakeRun(c, run)
+    return { ok: true, closed: false, timers }
+  })
+}
+
+function commandEvent(cmd: Command): NewEvent {
+  const base = { command_id: cmd.id }
+  switch (cmd.kind) {
+    case 'activity':
+      return {
+        type: 'activity.scheduled',
+        payload: { ...base, activity_key: activityKey(cmd.id), activity_type: cmd.activityType, input: cmd.input, execution_target: cmd.options.target ?? 'local' },
+      }
+    case 'timer':
+      return { type: 'timer.scheduled', payload: { ...base, timer_key: timerKey(cmd.id), duration_ms: cmd.durationMs, due_at: cmd.dueAt.toISOString() } }
+    case 'child':
+      return {
+        type: 'child_workflow.scheduled',
+        payload: { ...base, child_key: childKey(cmd.id), definition_name: cmd.definitionName, definition_version: cmd.definitionVersion, input: cmd.input, instance_key: cmd.instanceKey },
+      }
+    case 'side_effect':
+      return { type: 'workflow.side_effect_recorded', payload: { ...base, side_effect_key: cmd.key, value: cmd.value } }
+    case 'status':
+      return { type: 'custom_status.updated', payload: { ...base, status: cmd.value } }
+  }
+}
+
+async function createActivityTask(c: Client, run: RunRow, cmd: Extract<Command, { kind: 'activity' }>): Promise<void> {
+  const target = cmd.options.target ?? 'local'
+  const timeouts = {
+    start_to_close_ms: cmd.options.startToCloseTimeout ?? null,
+    schedule_to_close_ms: cmd.options.scheduleToCloseTimeout ?? null,
+    heartbeat_ms: cmd.options.heartbeatTimeout ?? null,
+  }
+  const { rows } = await c.query<{ id: string }>(
+    `insert into engine.activity_tasks (project_id, run_id, command_id, activity_key, activity_type, input, execution_target, retry_policy, timeouts)
+     values ($1, $2, $3, $4, $5, $6::jsonb, $7, $8::jsonb, $9::jsonb)
+     on conflict (run_id, command_id) do nothing returning id`,
+    [run.project_id, run.id, cmd.id, activityKey(cmd.id), cmd.activityType, JSON.stringify(cmd.input), target, JSON.stringify(resolveRetry(cmd.options.retry)), JSON.stringify(timeouts)],
+  )
+  if (rows[0] && target === 'local') await enqueueActivityJob(c, cmd.activityType, rows[0].id, null)
+}
+
+async function createTimer(c: Client, run: RunRow, cmd: Extract<Command, { kind: 'timer' }>): Promise<{ id: string; dueAt: Date }> {
+  // Due relative to the database clock at commit, so a slow activation does not shorten sleeps.
+  const { rows } = await c.query<{ id: string; due_at: Date }>(
+    `insert into engine.timers (project_id, run_id, command_id, due_at) values ($1, $2, $3, now() + make_interval(secs => $4::double precision / 1000))
+     on conflict (run_id, command_id) do update set command_id = excluded.command_id returning id, due_at`,
+    [run.project_id, run.id, cmd.id, cmd.durationMs],
+  )
+  const timer = rows[0]!
+  await enqueueTimerJob(c, timer.id, timer.due_at)
+  return { id: timer.id, dueAt: timer.due_at }
+}
+
+/** Starts a child run; returns true when an outcome was appended to the parent right away. */
+async function startChild(c: Client, parent: RunRow, cmd: Extract<Command, { kind: 'child' }>): Promise<boolean> {
+  if (parent.child_depth >= 32) {
+    await appendEvents(c, parent, [{ type: 'child_workflow.start_failed', payload: { command_id: cmd.id, error_code: 'max_child_depth_exceeded', error_message: 'children may nest at most 32 deep' } }])
+    return true
+  }
+  const instanceKey = cmd.instanceKey ?? `child:${parent.id}:${cmd.id}`
+  const { rows } = await c.query<{ id: string }>(
+    `insert into engine.instances (project_id, instance_key, definition_name) values ($1, $2, $3)
+     on conflict (project_id, instance_key) do nothing returning id`,
+    [parent.project_id, instanceKey, cmd.definitionName],
+  )
+  if (!rows[0]) {
+    await appendEvents(c, parent, [
+      { type: 'child_workflow.start_failed', payload: { command_id: cmd.id, error_code: 'instance_conflict', error_message: `instance key ${instanceKey} is already in use` } },
+    ])
+    return true
+  }
+  const child = await createRun(c, {
+    projectId: parent.project_id,
+    instanceId: rows[0].id,
+    runNumber: 1,
+    definitionName: cmd.definitionName,
+    definitionVersion: cmd.definitionVersion,
+    instanceKey,
+    input: cmd.input,
+    parent: { runId: parent.id, commandId: cmd.id, policy: cmd.parentClosePolicy, rootRunId: parent.root_run_id, depth: parent.child_depth + 1 },
+  })
+  await appendEvents(c, parent, [{ type: 'child_workflow.started', payload: { command_id: cmd.id, child_key: childKey(cmd.id), child_run_id: child.id, child_instance_key: instanceKey } }])
+  return false
+}
+
+async function cancelCommands(c: Client, run: RunRow, ids: number[]): Promise<void> {
+  await c.query(`update engine.activity_tasks set status = 'cancelled', completed_at = now() where run_id = $1 and command_id = any($2::int[]) and status in ('queued', 'claimed')`, [run.id, ids])
+  await c.query(`update engine.timers set status = 'cancelled' where run_id = $1 and command_id = any($2::int[]) and status = 'pending'`, [run.id, ids])
+  const { rows } = await c.query<{ id: string }>(
+    `select id from engine.runs where parent_run_id = $1 and parent_command_id = any($2::int[])
+       and status not in ('completed', 'failed', 'cancelled', 'terminated', 'continued_as_new')`,
+    [run.id, ids],
+  )
+  for (const child of rows) {
+    const locked = await lockRun(c, child.id)
+    if (locked) await requestCancelLocked(c, locked)
+  }
+}

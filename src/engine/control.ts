@@ -1,0 +1,145 @@
+import type pg from 'pg'
+import { appendEvents, lockRun, wakeRun, withTx, type Client, type RunRow } from '../db/engine-store.js'
+import { ContinuaError } from '../errors.js'
+import { createRun, deliverSignal, requestCancelLocked, terminateLocked } from './lifecycle.js'
+import { isTerminal } from './types.js'
+import { isDefinitionKnown } from './workers.js'
+
+// Operator and client actions on runs: start (with request-key dedupe), signal, cancel,
+// terminate, suspend, resume. Each is one transaction under the run's row lock.
+
+export interface StartRequest {
+  projectId: string
+  instanceKey: string
+  definitionName: string
+  definitionVersion: string
+  requestKey?: string
+  input?: unknown
+}
+
+export interface StartResponse {
+  run_id: string
+  instance_key: string
+  trace_id: string
+}
+
+const DEDUPE_SCOPE = 'engine.start'
+
+export async function startRun(pool: pg.Pool, req: StartRequest): Promise<StartResponse> {
+  return withTx(pool, async (c) => {
+    if (req.requestKey) {
+      // Serialises concurrent starts with the same key; the loser replays the winner's answer.
+      await c.query('select pg_advisory_xact_lock(hashtextextended($1, 0))', [`${req.projectId}:${DEDUPE_SCOPE}:${req.requestKey}`])
+      const { rows } = await c.query<{ response: StartResponse }>(
+        `select response from engine.request_dedupe where project_id = $1 and scope = $2 and request_key = $3 and expires_at > now()`,
+        [req.projectId, DEDUPE_SCOPE, req.requestKey],
+      )
+      if (rows[0]) return rows[0].response
+    }
+    if (!(await isDefinitionKnown(c, req.definitionName, req.definitionVersion))) {
+      throw new ContinuaError('definition_not_registered', `No worker has registered workflow ${req.definitionName}@${req.definitionVersion}`)
+    }
+    const inserted = await c.query<{ id: string }>(
+      `insert into engine.instances (project_id, instance_key, definition_name) values ($1, $2, $3)
+       on conflict (project_id, instance_key) do nothing returning id`,
+      [req.projectId, req.instanceKey, req.definitionName],
+    )
+    if (!inserted.rows[0]) throw new ContinuaError('instance_conflict', `Instance key ${req.instanceKey} is already in use in this project`)
+    const run = await createRun(c, {
+      projectId: req.projectId,
+      instanceId: inserted.rows[0].id,
+      runNumber: 1,
+      definitionName: req.definitionName,
+      definitionVersion: req.definitionVersion,
+      instanceKey: req.instanceKey,
+      input: req.input ?? null,
+    })
+    const response: StartResponse = { run_id: run.id, instance_key: req.instanceKey, trace_id: `engine:${run.id}` }
+    if (req.requestKey) {
+      await c.query(
+        `insert into engine.request_dedupe (project_id, scope, request_key, run_id, response, expires_at)
+         values ($1, $2, $3, $4, $5::jsonb, now() + interval '24 hours')
+         on conflict (project_id, scope, request_key) do update set run_id = excluded.run_id, response = excluded.response, expires_at = excluded.expires_at`,
+        [req.projectId, DEDUPE_SCOPE, req.requestKey, run.id, JSON.stringify(response)],
+      )
+    }
+    return response
+  })
+}
+
+async function lockVisible(c: Client, projectId: string | undefined, runId: string): Promise<RunRow> {
+  const run = await lockRun(c, runId)
+  if (!run || (projectId && run.project_id !== projectId)) throw new ContinuaError('run_not_found', `Run ${runId} not found`)
+  return run
+}
+
+function refuseTerminal(run: RunRow): void {
+  if (isTerminal(run.status)) throw new ContinuaError('run_terminal', `Run ${run.id} is already ${run.status}`)
+}
+
+export interface ControlResponse {
+  run_id: string
+  instance_key: string
+  accepted: boolean
+  wake_applied: boolean
+}
+
+async function instanceKeyOf(c: Client, run: RunRow): Promise<string> {
+  const { rows } = await c.query<{ instance_key: string }>('select instance_key from engine.instances where id = $1', [run.instance_id])
+  return rows[0]!.instance_key
+}
+
+export async function signalRun(pool: pg.Pool, projectId: string | undefined, runId: string, name: string, payload: unknown): Promise<ControlResponse> {
+  return withTx(pool, async (c) => {
+    const run = await lockVisible(c, projectId, runId)
+    refuseTerminal(run)
+    await deliverSignal(c, run, name, payload)
+    const wake = await wakeRun(c, run)
+    return { run_id: run.id, instance_key: await instanceKeyOf(c, run), accepted: true, wake_applied: wake }
+  })
+}
+
+export async function cancelRun(pool: pg.Pool, projectId: string | undefined, runId: string): Promise<ControlResponse> {
+  return withTx(pool, async (c) => {
+    const run = await lockVisible(c, projectId, runId)
+    refuseTerminal(run)
+    const { wakeApplied } = await requestCancelLocked(c, run)
+    return { run_id: run.id, instance_key: await instanceKeyOf(c, run), accepted: true, wake_applied: wakeApplied }
+  })
+}
+
+export async function terminateRun(pool: pg.Pool, projectId: string | undefined, runId: string): Promise<void> {
+  await withTx(pool, async (c) => {
+    const run = await lockVisible(c, projectId, runId)
+    await terminateLocked(c, run)
+  })
+}
+
+export async function suspendRun(pool: pg.Pool, projectId: string | undefined, runId: string): Promise<void> {
+  await withTx(pool, async (c) => {
+    const run = await lockVisible(c, projectId, runId)
+    if (run.status === 'suspended') return
+    refuseTerminal(run)
+    if (run.status === 'running' || run.status === 'quarantined') {
+      throw new ContinuaError('run_not_suspendable', `Run ${run.id} is ${run.status} and cannot be suspended now`)
+    }
+    await appendEvents(c, run, [{ type: 'workflow.suspended', payload: {} }])
+    await c.query(`update engine.runs set status = 'suspended', updated_at = now() where id = $1`, [run.id])
+  })
+}
+
+export async function resumeRun(pool: pg.Pool, projectId: string | undefined, runId: string): Promise<void> {
+  await withTx(pool, async (c) => {
+    const run = await lockVisible(c, projectId, runId)
+    refuseTerminal(run)
+    if (run.status !== 'suspended' && run.status !== 'quarantined') return
+    await appendEvents(c, run, [{ type: 'workflow.resumed', payload: { from: run.status } }])
+    await c.query(
+      `update engine.runs set status = 'queued', error_code = null, error_message = null, waiting_for = null,
+         activation_version = activation_version + 1, updated_at = now() where id = $1`,
+      [run.id],
+    )
+    run.status = 'queued'
+    await wakeRun(c, run)
+  })
+}

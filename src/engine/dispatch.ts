@@ -1,0 +1,190 @@
+import type pg from 'pg'
+import { appendEvents, lockRun, wakeRun, withTx, type RunRow } from '../db/engine-store.js'
+import type { Logger } from '../logger.js'
+import { claimLocalTask, completeTask, failTask } from './activities.js'
+import { commitDecision } from './commit.js'
+import type { ActivityContext, Registry } from './definitions.js'
+import { errorCodeOf, errorMessageOf } from './errors.js'
+import { WorkflowExecution } from './execution.js'
+import type { HistoryEvent } from './types.js'
+
+// The work a worker does for graphile-worker jobs: activations, local activity attempts and
+// timer firings. User code (workflow and activity) only ever runs between transactions.
+
+export interface DispatchContext {
+  pool: pg.Pool
+  registry: Registry
+  logger: Logger
+  workerId: string
+  /** Called after a commit that scheduled timers, so a near one can fire in-process on time. */
+  onTimers?: (timers: Array<{ id: string; dueAt: Date }>) => void
+  /** Test hook: where to crash (process.kill SIGKILL) — see docs/engine.md. */
+  crashAt?: string
+}
+
+interface CacheEntry {
+  exec: WorkflowExecution
+  version: number
+}
+
+export class Dispatcher {
+  /** Live executions by run id; an entry is trusted only if the run's activation_version matches. */
+  private readonly cache = new Map<string, CacheEntry>()
+  private readonly runLocks = new Map<string, Promise<void>>()
+  readonly inflightActivities = new Map<string, { controller: AbortController; attempt: number }>()
+
+  constructor(private readonly ctx: DispatchContext) {}
+
+  get cachedRuns(): number {
+    return this.cache.size
+  }
+
+  /** One activation at a time per run inside this process. */
+  async activate(runId: string): Promise<void> {
+    const previous = this.runLocks.get(runId) ?? Promise.resolve()
+    const current = previous.then(() => this.activateNow(runId))
+    const settled = current.catch(() => {})
+    this.runLocks.set(runId, settled)
+    try {
+      await current
+    } finally {
+      if (this.runLocks.get(runId) === settled) this.runLocks.delete(runId)
+    }
+  }
+
+  private async activateNow(runId: string): Promise<void> {
+    const { pool } = this.ctx
+    const { rows } = await pool.query<RunRow & { instance_key: string }>(
+      `update engine.runs r set status = 'running', updated_at = now() from engine.instances i
+       where r.id = $1 and i.id = r.instance_id and r.status in ('queued', 'waiting', 'running')
+       returning r.*, i.instance_key`,
+      [runId],
+    )
+    const run = rows[0]
+    if (!run) {
+      this.cache.delete(runId)
+      return
+    }
+    const def = this.ctx.registry.workflow(run.definition_name, run.definition_version)
+    if (!def) return // task identifiers make this unreachable; be safe anyway
+    let entry = this.cache.get(runId)
+    if (!entry || entry.version !== run.activation_version) {
+      entry = { exec: new WorkflowExecution(def, { runId, instanceKey: run.instance_key, runNumber: run.run_number }), version: run.activation_version }
+    }
+    const events = await loadHistory(pool, runId, entry.exec.lastSeq)
+    try {
+      await entry.exec.apply(events)
+    } catch (err) {
+      this.cache.delete(runId)
+      await this.quarantine(runId, run.activation_version, errorMessageOf(err))
+      return
+    }
+    if (this.ctx.crashAt === 'activation') process.kill(process.pid, 'SIGKILL')
+    const decision = entry.exec.takeDecision()
+    const result = await commitDecision(pool, runId, entry.version, decision)
+    if (!result.ok || result.closed) {
+      this.cache.delete(runId)
+      if (!result.ok) this.ctx.logger.debug('activation discarded: the run moved on', { run_id: runId })
+      return
+    }
+    entry.version++
+    this.cache.set(runId, entry)
+    if (result.timers.length) this.ctx.onTimers?.(result.timers)
+  }
+
+  private async quarantine(runId: string, version: number, detail: string): Promise<void> {
+    await pool(this.ctx).query(
+      `update engine.runs set status = 'quarantined', error_code = 'engine_invariant', error_message = $3,
+         waiting_for = $4::jsonb, activation_version = activation_version + 1 where id = $1 and activation_version = $2`,
+      [runId, version, detail, JSON.stringify({ kind: 'engine_invariant', detail })],
+    )
+  }
+
+  async runActivity(taskId: string): Promise<void> {
+    const { pool: p, workerId, registry } = this.ctx
+    const task = await claimLocalTask(p, taskId, workerId)
+    if (!task) return
+    const def = registry.activities.get(task.activity_type)
+    const fence = { taskId: task.id, owner: workerId, attempt: task.attempt }
+    if (!def) {
+      await failTask(p, fence, 'activity_not_registered', `activity ${task.activity_type} is not registered on this worker`, true)
+      return
+    }
+    const controller = new AbortController()
+    this.inflightActivities.set(task.id, { controller, attempt: task.attempt })
+    const limit = task.timeouts.start_to_close_ms
+    const timer = limit ? setTimeout(() => controller.abort(new Error('start-to-close timeout')), limit) : null
+    const actx: ActivityContext = {
+      attempt: task.attempt,
+      idempotencyKey: `${task.run_id}:${task.activity_key}`,
+      activityType: task.activity_type,
+      runId: task.run_id,
+      signal: controller.signal,
+      heartbeat: () => {},
+    }
+    if (this.ctx.crashAt === 'activity-start') process.kill(process.pid, 'SIGKILL')
+    let outcome: { ok: true; output: unknown } | { ok: false; err: unknown }
+    try {
+      outcome = { ok: true, output: await raceAbort(def.fn(task.input, actx), controller.signal) }
+    } catch (err) {
+      outcome = { ok: false, err }
+    } finally {
+      if (timer) clearTimeout(timer)
+      this.inflightActivities.delete(task.id)
+    }
+    if (this.ctx.crashAt === 'activity-returned') process.kill(process.pid, 'SIGKILL')
+    if (outcome.ok) {
+      const r = await completeTask(p, fence, outcome.output)
+      if (r === 'conflict') this.ctx.logger.info('activity result discarded: the task is no longer ours', { task_id: task.id })
+      return
+    }
+    const err = outcome.err
+    const timedOut = controller.signal.aborted && limit !== null
+    const code = timedOut ? 'start_to_close_timeout' : errorCodeOf(err, 'activity_failed')
+    const nonRetryable = (err as { nonRetryable?: unknown })?.nonRetryable === true || (err as Error)?.name === 'NonRetryableError'
+    await failTask(p, fence, code, errorMessageOf(err), nonRetryable)
+  }
+
+  async fireTimer(timerId: string): Promise<void> {
+    await fireTimer(this.ctx.pool, timerId)
+  }
+}
+
+const pool = (ctx: DispatchContext) => ctx.pool
+
+export async function loadHistory(p: pg.Pool, runId: string, afterSeq: number): Promise<HistoryEvent[]> {
+  const { rows } = await p.query<{ sequence_no: number; event_type: string; payload: Record<string, unknown>; created_at: Date }>(
+    'select sequence_no, event_type, payload, created_at from engine.history where run_id = $1 and sequence_no > $2 order by sequence_no',
+    [runId, afterSeq],
+  )
+  return rows.map((r) => ({ seq: r.sequence_no, type: r.event_type, payload: r.payload, createdAt: r.created_at }))
+}
+
+/** Fires a due timer once: appends timer.fired and wakes the run. Safe to call repeatedly. */
+export async function fireTimer(p: pg.Pool, timerId: string): Promise<boolean> {
+  return withTx(p, async (c) => {
+    const { rows } = await c.query<{ run_id: string }>(`select run_id from engine.timers where id = $1 and status = 'pending' and due_at <= now() + interval '50 milliseconds'`, [timerId])
+    if (!rows[0]) return false
+    const run = await lockRun(c, rows[0].run_id)
+    const fired = await c.query<{ command_id: number }>(
+      `update engine.timers set status = 'fired', fired_at = now() where id = $1 and status = 'pending' returning command_id`,
+      [timerId],
+    )
+    if (!fired.rows[0] || !run) return false
+    await appendEvents(c, run, [{ type: 'timer.fired', payload: { command_id: fired.rows[0].command_id, timer_key: `timer-${fired.rows[0].command_id}` } }])
+    await wakeRun(c, run)
+    return true
+  })
+}
+
+function raceAbort<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) return Promise.reject(signal.reason)
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason instanceof Error ? signal.reason : new Error('activity aborted'))
+    signal.addEventListener('abort', onAbort, { once: true })
+    work.then(
+      (v) => (signal.removeEventListener('abort', onAbort), resolve(v)),
+      (e) => (signal.removeEventListener('abort', onAbort), reject(e)),
+    )
+  })
+}

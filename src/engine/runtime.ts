@@ -1,0 +1,160 @@
+import { EventEmitter } from 'node:events'
+import os from 'node:os'
+import { randomUUID } from 'node:crypto'
+import { makeWorkerUtils, run, type Runner, type Task, type TaskList, type WorkerEvents, type WorkerUtils } from 'graphile-worker'
+import type pg from 'pg'
+import { activityTask, enqueueActivation, TIMER_TASK, withTx, workflowTask } from '../db/engine-store.js'
+import { graphileLogger } from '../jobs/worker.js'
+import type { Logger } from '../logger.js'
+import type { Registry } from './definitions.js'
+import { Dispatcher } from './dispatch.js'
+import { registerWorker, sweepDeadWorkers } from './workers.js'
+
+// One engine worker: a graphile-worker runner whose task list is exactly what this process
+// registered, plus a heartbeat, a sweeper for dead workers, a reconciler for stranded runs and
+// an in-process timer scheduler so timers fire on time instead of on the next poll.
+
+export interface EngineWorkerOptions {
+  pool: pg.Pool
+  registry: Registry
+  logger: Logger
+  concurrency?: number
+  /** A worker silent this long is declared dead and its jobs are released. */
+  workerTimeoutMs?: number
+  heartbeatMs?: number
+  pollInterval?: number
+  crashAt?: string
+}
+
+export interface EngineWorker {
+  readonly id: string
+  readonly dispatcher: Dispatcher
+  stop(): Promise<void>
+}
+
+export async function startEngineWorker(options: EngineWorkerOptions): Promise<EngineWorker> {
+  const { pool, registry, logger } = options
+  const id = `${os.hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`
+  const workerTimeoutMs = options.workerTimeoutMs ?? 15_000
+  const heartbeatMs = options.heartbeatMs ?? Math.max(200, Math.min(2_000, Math.floor(workerTimeoutMs / 5)))
+  const scheduled = new Map<string, NodeJS.Timeout>()
+
+  const dispatcher = new Dispatcher({
+    pool,
+    registry,
+    logger,
+    workerId: id,
+    crashAt: options.crashAt,
+    onTimers: (timers) => timers.forEach((t) => schedule(t.id, t.dueAt)),
+  })
+
+  await registerWorker(pool, id, registry)
+  const utils: WorkerUtils = await makeWorkerUtils({ pgPool: pool, logger: graphileLogger(logger) })
+  const events: WorkerEvents = new EventEmitter() as WorkerEvents
+  events.on('worker:create', ({ worker }) => {
+    pool.query('update engine.workers set graphile_worker_ids = array_append(graphile_worker_ids, $2) where id = $1', [id, worker.workerId]).catch(() => {})
+  })
+  const runner: Runner = await run({
+    pgPool: pool,
+    concurrency: options.concurrency ?? 10,
+    noHandleSignals: true,
+    pollInterval: options.pollInterval ?? 1_000,
+    logger: graphileLogger(logger),
+    taskList: buildTaskList(dispatcher, registry),
+    events,
+  })
+
+  function schedule(timerId: string, dueAt: Date): void {
+    if (scheduled.has(timerId)) return
+    const delay = Math.max(0, dueAt.getTime() - Date.now())
+    if (delay > 5_000) return
+    scheduled.set(
+      timerId,
+      setTimeout(() => {
+        dispatcher
+          .fireTimer(timerId)
+          .catch((err: unknown) => logger.warn('timer fire failed', { timer_id: timerId, error: err }))
+          .finally(() => scheduled.delete(timerId))
+      }, delay),
+    )
+  }
+
+  let ticks = 0
+  const loop = setInterval(() => {
+    ticks++
+    void tick(ticks).catch((err: unknown) => logger.warn('engine worker maintenance failed', { error: err }))
+  }, heartbeatMs)
+
+  async function tick(n: number): Promise<void> {
+    await pool.query(`update engine.workers set heartbeat_at = now(), status = 'alive' where id = $1`, [id])
+    // Abort activities whose task was cancelled or taken away from us.
+    const inflight = [...dispatcher.inflightActivities.keys()]
+    if (inflight.length) {
+      const { rows } = await pool.query<{ id: string }>(
+        `select id from engine.activity_tasks where id = any($1::uuid[]) and (status <> 'claimed' or owner <> $2)`,
+        [inflight, id],
+      )
+      for (const r of rows) dispatcher.inflightActivities.get(r.id)?.controller.abort(new Error('activity cancelled or lease lost'))
+    }
+    const dead = await sweepDeadWorkers(pool, workerTimeoutMs)
+    if (dead.graphileIds.length) {
+      logger.warn('declared workers dead; releasing their jobs', { workers: dead.workerIds })
+      await utils.forceUnlockWorkers(dead.graphileIds)
+    }
+    // Timers due soon fire in-process; the graphile job with run_at is the durable backup.
+    const { rows: due } = await pool.query<{ id: string; due_at: Date }>(
+      `select id, due_at from engine.timers where status = 'pending' and due_at <= now() + interval '3 seconds' order by due_at limit 500`,
+    )
+    for (const t of due) schedule(t.id, t.due_at)
+    if (n % Math.max(1, Math.round(10_000 / heartbeatMs)) === 0) await reconcile(pool)
+  }
+
+  return {
+    id,
+    dispatcher,
+    async stop() {
+      clearInterval(loop)
+      for (const t of scheduled.values()) clearTimeout(t)
+      await runner.stop().catch((err: unknown) => logger.warn('engine runner did not stop cleanly', { error: err }))
+      await pool.query(`update engine.workers set status = 'stopped' where id = $1`, [id]).catch(() => {})
+      await Promise.resolve(utils.release()).catch(() => {})
+    },
+  }
+}
+
+function buildTaskList(d: Dispatcher, registry: Registry): TaskList {
+  const tasks: TaskList = {}
+  for (const def of registry.workflows.values()) {
+    const task: Task = async (payload) => d.activate(String((payload as { run_id: string }).run_id))
+    tasks[workflowTask(def.name, def.version)] = task
+  }
+  for (const type of registry.activities.keys()) {
+    tasks[activityTask(type)] = async (payload) => d.runActivity(String((payload as { task_id: string }).task_id))
+  }
+  tasks[TIMER_TASK] = async (payload) => d.fireTimer(String((payload as { timer_id: string }).timer_id))
+  return tasks
+}
+
+/**
+ * The safety net under crash windows nobody thought of: an open run with no activation job,
+ * no open task, no pending timer and no open child gets a fresh activation.
+ */
+export async function reconcile(pool: pg.Pool): Promise<number> {
+  return withTx(pool, async (c) => {
+    const { rows } = await c.query<{ id: string; definition_name: string; definition_version: string }>(
+      `select r.id, r.definition_name, r.definition_version from engine.runs r
+       where r.status in ('queued', 'running', 'waiting') and r.updated_at < now() - interval '20 seconds'
+         and not (r.status = 'waiting' and r.waiting_for->>'kind' = 'signal')
+         and not exists (select 1 from graphile_worker._private_jobs j where j.key = 'run:' || r.id::text)
+         and not exists (select 1 from engine.activity_tasks t where t.run_id = r.id and t.status in ('queued', 'claimed'))
+         and not exists (select 1 from engine.timers t where t.run_id = r.id and t.status = 'pending')
+         and not exists (select 1 from engine.runs ch where ch.parent_run_id = r.id and ch.status in ('queued', 'running', 'waiting', 'suspended', 'quarantined'))
+       limit 100 for update of r skip locked`,
+    )
+    for (const r of rows) {
+      await enqueueActivation(c, r)
+      await c.query('update engine.runs set updated_at = now() where id = $1', [r.id])
+    }
+    return rows.length
+  })
+}
