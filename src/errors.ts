@@ -42,6 +42,7 @@ const CODES = {
   method_not_allowed: { http: 405, exit: EXIT.usage },
   conflict: { http: 409, exit: EXIT.failed },
   definition_not_registered: { http: 400, exit: EXIT.usage },
+  ambiguous_instance_key: { http: 400, exit: EXIT.usage },
   run_not_found: { http: 404, exit: EXIT.notFound },
   instance_not_found: { http: 404, exit: EXIT.notFound },
   activity_task_not_found: { http: 404, exit: EXIT.notFound },
