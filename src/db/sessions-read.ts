@@ -93,19 +93,22 @@ export async function sessionAggregate(db: Kysely<DB>, projectId: string, sessio
            coalesce(sum(total_tokens_out), 0)::bigint as tokens_out,
            coalesce(sum(total_cost), 0)::text as cost,
            min(coalesce(start_time, server_received_at)) as started_at,
-           max(greatest(server_received_at, end_time)) as last_activity_at
+           max(greatest(coalesce(start_time, server_received_at), end_time)) as last_activity_at
       from traces where project_id = ${projectId} and session_id = ${sessionId}`.execute(db)
   const row = res.rows[0]!
   return { ...row, tokens_in: Number(row.tokens_in), tokens_out: Number(row.tokens_out) }
 }
 
-/** Per trace: the latest moment anything happened (trace receipt/end, any span, any event). */
+/**
+ * Per trace: the latest moment anything happened (trace start/end, any span, any event), in
+ * client time where the client gave one, so replayed or back-filled data still reads right.
+ */
 export async function latestActivity(db: Kysely<DB>, projectId: string, traceIds: string[]): Promise<Map<string, Date>> {
   if (traceIds.length === 0) return new Map()
   const res = await sql<{ id: string; at: Date }>`
-    select t.id, greatest(t.server_received_at, t.end_time,
+    select t.id, greatest(coalesce(t.start_time, t.server_received_at), t.end_time,
       (select max(greatest(sp.start_time, sp.end_time)) from spans sp where sp.trace_id = t.id and sp.project_id = t.project_id),
-      (select max(greatest(e.event_ts, e.server_ingested_at)) from span_events e where e.trace_id = t.id and e.project_id = t.project_id)
+      (select max(coalesce(e.event_ts, e.server_ingested_at)) from span_events e where e.trace_id = t.id and e.project_id = t.project_id)
     ) as at
     from traces t where t.project_id = ${projectId} and t.id = any(${traceIds}::uuid[])`.execute(db)
   return new Map(res.rows.map((r) => [r.id, new Date(r.at)]))
