@@ -2,6 +2,7 @@ import express, { type Express } from 'express'
 import type { Kysely } from 'kysely'
 import type pg from 'pg'
 import type { AuthSettings } from '../src/auth/principal.js'
+import { DEFAULT_INGEST_SETTINGS, type IngestSettings } from '../src/config.js'
 import type { DB } from '../src/db/schema.js'
 import type { Logger } from '../src/logger.js'
 import { ChangeFeed } from '../src/observe/change-feed.js'
@@ -9,6 +10,8 @@ import { authMiddleware } from './middleware/auth.js'
 import { errorHandler, notFound } from './middleware/errors.js'
 import { requestContext } from './middleware/request-context.js'
 import { publicRoutes } from './routes/health.js'
+import { ingestBodyParser, ingestRoutes } from './routes/ingest.js'
+import { payloadRoutes } from './routes/payloads.js'
 import { projectRoutes } from './routes/projects.js'
 import { sessionRoutes } from './routes/sessions.js'
 import { traceRoutes } from './routes/traces.js'
@@ -20,6 +23,8 @@ export interface AppOptions {
   maxBodyBytes: number
   /** Pool for the live-update LISTEN connection; without it trace streams re-read on a timer. */
   pool?: pg.Pool
+  /** /v1/ingest settings (body cap, default mode, truncation limit); defaults when absent. */
+  ingest?: IngestSettings
 }
 
 /** The express app: public routes, then authentication, then the authenticated API. */
@@ -37,9 +42,14 @@ export function createApp(options: AppOptions): Express {
   // API prefixes (the web debugger owns every other path).
   const api = express.Router()
   api.use((req, _res, next) => (/^\/(api|v1)(\/|$)/.test(req.path) ? next() : next('router')))
+  const ingest = options.ingest ?? DEFAULT_INGEST_SETTINGS
+  // /v1/ingest reads its body raw with its own cap; the JSON parser below then skips it.
+  api.use('/v1/ingest', ingestBodyParser(ingest))
   api.use(express.json({ limit: options.maxBodyBytes, strict: false }))
   api.use(authMiddleware(db, auth))
   api.use(projectRoutes(db))
+  api.use(ingestRoutes(db, ingest, logger))
+  api.use(payloadRoutes(db))
   const feed = options.pool ? new ChangeFeed(options.pool, logger) : undefined
   api.use(traceRoutes(db, { feed, logger }))
   api.use(sessionRoutes(db))

@@ -51,9 +51,10 @@ export async function startServe(options: ServeOptions): Promise<RunningServer> 
         logger,
         concurrency: config.workerConcurrency,
         revokedKeyRetentionDays: config.revokedKeyRetentionDays,
+        ingest: config.ingest,
       })
     }
-    const app = createApp({ db: database.db, logger, auth: { adminToken: config.adminToken, host: config.host }, maxBodyBytes: config.maxBodyBytes, pool: database.pool })
+    const app = createApp({ db: database.db, logger, auth: { adminToken: config.adminToken, host: config.host }, maxBodyBytes: config.maxBodyBytes, pool: database.pool, ingest: config.ingest })
     server = http.createServer(app)
     server.keepAliveTimeout = 65_000
     server.requestTimeout = 60_000

@@ -15,6 +15,7 @@ export async function runWorkerProcess(config: ContinuaConfig, logger: Logger): 
       logger,
       concurrency: config.workerConcurrency,
       revokedKeyRetentionDays: config.revokedKeyRetentionDays,
+      ingest: config.ingest,
     })
     return {
       async stop() {
