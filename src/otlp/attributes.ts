@@ -1,3 +1,4 @@
+import { clean } from './decode.js'
 import type { AttrValue, Attributes } from './model.js'
 
 // Small readers over attribute maps, shared by the GenAI mapping and the message extraction.
@@ -36,7 +37,7 @@ export function maybeJson(value: AttrValue | undefined): unknown {
   const t = value.trim()
   if (!(t.startsWith('{') || t.startsWith('['))) return value
   try {
-    return JSON.parse(t)
+    return JSON.parse(t, (_key, v: unknown) => (typeof v === 'string' ? clean(v) : v))
   } catch {
     return value
   }

@@ -24,8 +24,16 @@ function list(o: Obj, camel: string): unknown[] {
   return Array.isArray(v) ? v : []
 }
 
+// Postgres text and jsonb hold neither NUL nor unpaired surrogates; such characters in telemetry
+// are replaced rather than failing the batch.
+const UNSTORABLE = /\u0000|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g
+
+export function clean(s: string): string {
+  return s.replace(UNSTORABLE, '\uFFFD')
+}
+
 function str(v: unknown): string {
-  return typeof v === 'string' ? v : ''
+  return typeof v === 'string' ? clean(v) : ''
 }
 
 function uint(v: unknown): number {
@@ -95,7 +103,8 @@ function decodeSpan(raw: unknown, resource: OtlpResource, scope: OtlpScope): Otl
   return {
     traceId: traceId.hex,
     spanId: spanId.hex,
-    parentSpanId: parent.hex,
+    // Some emitters write an all-zero parent for a root span.
+    parentSpanId: /^0+$/.test(parent.hex) ? '' : parent.hex,
     traceState: str(get(o, 'traceState')),
     flags: uint(get(o, 'flags')),
     name: str(nameRaw),
@@ -184,7 +193,7 @@ export function attributes(v: unknown): { attrs: Attributes; problem?: string } 
     if (!isObj(kv)) continue
     const key = get(kv, 'key')
     if (typeof key !== 'string' || key === '') continue
-    attrs[key] = anyValue(get(kv, 'value'))
+    attrs[clean(key)] = anyValue(get(kv, 'value'))
   }
   return { attrs }
 }
@@ -193,7 +202,7 @@ export function attributes(v: unknown): { attrs: Attributes; problem?: string } 
 export function anyValue(v: unknown): AttrValue {
   if (!isObj(v)) return null
   const s = get(v, 'stringValue')
-  if (s !== undefined && s !== null) return typeof s === 'string' ? s : String(s)
+  if (s !== undefined && s !== null) return clean(typeof s === 'string' ? s : String(s))
   const b = get(v, 'boolValue')
   if (b !== undefined && b !== null) return b === true || b === 'true'
   const i = get(v, 'intValue')

@@ -23,6 +23,7 @@ export interface NormalisedBatch {
 }
 
 const MAX_NAME = 1024
+const INFERENCE_TYPES = new Set<string>(['llm', 'embedding', 'generation'])
 
 export function normaliseSpans(spans: OtlpSpan[]): NormalisedBatch {
   const problems: string[] = []
@@ -119,14 +120,21 @@ function spanRow(span: OtlpSpan): IngestSpan {
     end_time: ended ? nanosToIso(end) : null,
     metadata,
     otel: otelEnvelope(span, end),
-    ...usage(a),
   }
+  // Wrapper spans (Vercel's ai.generateText, invoke_agent) repeat their children's usage; only
+  // inference spans get the token/cost columns, so trace totals do not count a call twice.
+  const tokens = usage(a)
+  if (INFERENCE_TYPES.has(type)) Object.assign(row, tokens)
+  else if (Object.keys(tokens).length) metadata.usage = tokens
   if (statusMessage) row.status_message = statusMessage.slice(0, 65536)
   if (input) row.input = input.value
   if (output) row.output = output.value
   if (model) row.model = model.slice(0, 256)
   if (prov) row.provider = prov.slice(0, 256)
-  if (totalCost !== undefined) row.total_cost = totalCost
+  if (totalCost !== undefined) {
+    if (INFERENCE_TYPES.has(type)) row.total_cost = totalCost
+    else metadata.cost = totalCost
+  }
   return row
 }
 
@@ -166,13 +174,17 @@ function otelEnvelope(span: OtlpSpan, clampedEnd: bigint): Record<string, unknow
 function traceAndSessionRows(kept: Array<{ span: OtlpSpan; row: IngestSpan }>, problems: string[]) {
   const traces = new Map<string, IngestTrace>()
   const sessions = new Map<string, IngestSession>()
+  const sessionNames = new Map<string, string>()
+  const userNames = new Map<string, string>()
   for (const { span, row } of kept) {
     const meta = row.metadata as { session_id?: string; user_id?: string }
     const isRoot = !span.parentSpanId
-    if (!isRoot && !meta.session_id && !meta.user_id) continue
+    if (!isRoot && !meta.session_id && !meta.user_id && !span.attributes['gen_ai.workflow.name']) continue
     const trace: IngestTrace = traces.get(span.traceId) ?? { trace_id: span.traceId }
+    const workflow = firstString(span.attributes, ['gen_ai.workflow.name'])
+    if (workflow) trace.name = workflow.slice(0, MAX_NAME)
     if (isRoot) {
-      trace.name = row.name
+      if (!trace.name) trace.name = row.name
       trace.start_time = row.start_time
       if (row.end_time) trace.end_time = row.end_time
       if (row.input !== undefined) trace.input = row.input
@@ -188,6 +200,10 @@ function traceAndSessionRows(kept: Array<{ span: OtlpSpan; row: IngestSpan }>, p
     // The root's session and user win; otherwise the first span that names one.
     if (meta.session_id && (isRoot || !trace.session_id)) trace.session_id = meta.session_id
     if (meta.user_id && (isRoot || !trace.user_id)) trace.user_id = meta.user_id
+    const sessionName = firstString(span.attributes, ['continua.session.name', 'session.name'])
+    if (sessionName && !sessionNames.has(span.traceId)) sessionNames.set(span.traceId, sessionName)
+    const userName = firstString(span.attributes, ['continua.user.name', 'user.full_name', 'user.name'])
+    if (userName && !userNames.has(span.traceId)) userNames.set(span.traceId, userName)
     traces.set(span.traceId, trace)
   }
   for (const trace of traces.values()) {
@@ -199,6 +215,10 @@ function traceAndSessionRows(kept: Array<{ span: OtlpSpan; row: IngestSpan }>, p
     if (trace.session_id) {
       const session = sessions.get(trace.session_id) ?? { session_id: trace.session_id }
       if (trace.user_id && !session.user_id) session.user_id = trace.user_id
+      const name = sessionNames.get(trace.trace_id)
+      if (name && !session.name) session.name = name.slice(0, MAX_NAME)
+      const userName = userNames.get(trace.trace_id)
+      if (userName && !session.metadata) session.metadata = { user_name: userName.slice(0, MAX_NAME) }
       sessions.set(trace.session_id, session)
     }
   }

@@ -1,4 +1,5 @@
 import otlpRoot from '@opentelemetry/otlp-transformer/build/src/generated/root.js'
+import protobuf from 'protobufjs'
 import { ContinuaError } from '../errors.js'
 
 // Protobuf through the message classes that @opentelemetry/otlp-transformer generated with pbjs
@@ -51,4 +52,21 @@ export function decodeProtobufTraceResponse(body: Uint8Array): Record<string, un
 /** For tests and tools: encode a request given in the OTLP/JSON object shape (ids as bytes). */
 export function encodeProtobufTraceRequest(request: Record<string, unknown>): Buffer {
   return Buffer.from(ExportTraceServiceRequest.encode(ExportTraceServiceRequest.fromObject(request)).finish())
+}
+
+// OTLP/HTTP errors carry a google.rpc.Status, which opentelemetry-proto does not define; it is
+// compiled here from its two scalar fields (details, a list of Any, is never sent).
+const RpcStatus = protobuf
+  .parse('syntax = "proto3"; package google.rpc; message Status { int32 code = 1; string message = 2; }')
+  .root.lookupType('google.rpc.Status')
+
+/** gRPC status codes used by OTLP/HTTP error bodies. */
+export const RPC_CODE = { invalidArgument: 3, resourceExhausted: 8, internal: 13, unauthenticated: 16, permissionDenied: 7 } as const
+
+export function encodeRpcStatus(code: number, message: string): Buffer {
+  return Buffer.from(RpcStatus.encode(RpcStatus.create({ code, message })).finish())
+}
+
+export function decodeRpcStatus(body: Uint8Array): { code: number; message: string } {
+  return RpcStatus.toObject(RpcStatus.decode(body), { defaults: true }) as { code: number; message: string }
 }
