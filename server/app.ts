@@ -11,6 +11,7 @@ import { errorHandler, notFound } from './middleware/errors.js'
 import { requestContext } from './middleware/request-context.js'
 import { publicRoutes } from './routes/health.js'
 import { ingestBodyParser, ingestRoutes } from './routes/ingest.js'
+import { isOtlpPath, otlpRoutes } from './routes/otlp.js'
 import { payloadRoutes } from './routes/payloads.js'
 import { projectRoutes } from './routes/projects.js'
 import { sessionRoutes } from './routes/sessions.js'
@@ -25,6 +26,8 @@ export interface AppOptions {
   pool?: pg.Pool
   /** /v1/ingest settings (body cap, default mode, truncation limit); defaults when absent. */
   ingest?: IngestSettings
+  /** Cap on OTLP bodies after decompression (CONTINUA_OTLP_MAX_BODY_BYTES); 5 MiB when absent. */
+  otlpMaxBodyBytes?: number
 }
 
 /** The express app: public routes, then authentication, then the authenticated API. */
@@ -45,7 +48,9 @@ export function createApp(options: AppOptions): Express {
   const ingest = options.ingest ?? DEFAULT_INGEST_SETTINGS
   // /v1/ingest reads its body raw with its own cap; the JSON parser below then skips it.
   api.use('/v1/ingest', ingestBodyParser(ingest))
-  api.use(express.json({ limit: options.maxBodyBytes, strict: false }))
+  const json = express.json({ limit: options.maxBodyBytes, strict: false })
+  // OTLP routes read their own bodies (protobuf, compressed, or JSON with 64-bit integers).
+  api.use((req, res, next) => (isOtlpPath(req.path) ? next() : json(req, res, next)))
   api.use(authMiddleware(db, auth))
   api.use(projectRoutes(db))
   api.use(ingestRoutes(db, ingest, logger))
@@ -53,6 +58,7 @@ export function createApp(options: AppOptions): Express {
   const feed = options.pool ? new ChangeFeed(options.pool, logger) : undefined
   api.use(traceRoutes(db, { feed, logger }))
   api.use(sessionRoutes(db))
+  api.use(otlpRoutes(db, { maxBodyBytes: options.otlpMaxBodyBytes ?? 5 * 1024 * 1024, maxPayloadBytes: ingest.maxPayloadBytes, logger }))
   app.use(api)
 
   app.use(notFound)
