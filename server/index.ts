@@ -54,7 +54,7 @@ export async function startServe(options: ServeOptions): Promise<RunningServer> 
         ingest: config.ingest,
       })
     }
-    const app = createApp({ db: database.db, logger, auth: { adminToken: config.adminToken, host: config.host }, maxBodyBytes: config.maxBodyBytes, pool: database.pool, ingest: config.ingest })
+    const app = createApp({ db: database.db, logger, auth: { adminToken: config.adminToken, host: config.host }, maxBodyBytes: config.maxBodyBytes, pool: database.pool, ingest: config.ingest, otlpMaxBodyBytes: config.otlpMaxBodyBytes })
     server = http.createServer(app)
     server.keepAliveTimeout = 65_000
     server.requestTimeout = 60_000
