@@ -170,3 +170,21 @@ export async function traceHighWater(db: Kysely<DB>, projectId: string, traceId:
     ) as seq`.execute(db)
   return Number(row.rows[0]?.seq ?? 0)
 }
+
+/** Internal ids of traces named by their external ids. */
+export async function traceIdsByExternal(db: Kysely<DB>, projectId: string, externalIds: string[]): Promise<Map<string, string>> {
+  if (externalIds.length === 0) return new Map()
+  const rows = await db.selectFrom('traces').select(['id', 'trace_id']).where('project_id', '=', projectId).where('trace_id', 'in', externalIds).execute()
+  return new Map(rows.map((r) => [r.trace_id, r.id]))
+}
+
+/** Span and event counts per trace. */
+export async function countTraceContents(db: Kysely<DB>, projectId: string, traceIds: string[]): Promise<Map<string, { spans: number; events: number }>> {
+  if (traceIds.length === 0) return new Map()
+  const res = await sql<{ id: string; spans: number; events: number }>`
+    select t.id,
+      (select count(*) from spans s where s.trace_id = t.id and s.project_id = t.project_id)::int as spans,
+      (select count(*) from span_events e where e.trace_id = t.id and e.project_id = t.project_id)::int as events
+    from traces t where t.project_id = ${projectId} and t.id = any(${traceIds}::uuid[])`.execute(db)
+  return new Map(res.rows.map((r) => [r.id, { spans: r.spans, events: r.events }]))
+}
