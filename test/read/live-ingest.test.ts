@@ -1,0 +1,113 @@
+import assert from 'node:assert/strict'
+import { after, before, describe, it } from 'node:test'
+import type { IngestRequest } from '../../src/contract/ingest.js'
+import { ingestSync } from '../../src/ingest/index.js'
+import { createProject } from '../../src/projects.js'
+import { createTestDatabase, type TestDatabase } from '../helpers/db.js'
+import { api, startTestServer, type TestServer } from '../helpers/server.js'
+
+// The read side against the real write path: ingest stamps change_seq and notifies on commit.
+
+const T = (s: number) => new Date(Date.parse('2026-02-01T10:00:00Z') + s * 1000).toISOString()
+
+describe('read APIs over data written by ingestSync', () => {
+  let t: TestDatabase
+  let server: TestServer
+  let key: string
+  let projectId: string
+  let traceUuid: string
+
+  before(async () => {
+    t = await createTestDatabase()
+    server = await startTestServer(t.db, { pool: t.pool })
+    const p = await createProject(t.db, 'live')
+    ;[key, projectId] = [p.api_key, p.id]
+    await ingestSync(t.db, projectId, {
+      batch_key: 'b1',
+      traces: [{ trace_id: 'live-1', name: 'live run', session_id: 'live-session', status: 'running', start_time: T(0) }],
+      spans: [{ trace_id: 'live-1', span_id: 'root', name: 'agent', type: 'agent', start_time: T(0) }],
+    })
+    const list = await api(server.url, 'GET', '/api/traces', { headers: { 'x-api-key': key } })
+    traceUuid = list.body.traces[0].id
+  })
+  after(async () => {
+    await server.close()
+    await t.drop()
+  })
+
+  const events = (after?: string, limit = 500) =>
+    api(server.url, 'GET', `/api/traces/${traceUuid}/events?limit=${limit}${after ? `&after=${after}` : ''}`, { headers: { 'x-api-key': key } })
+
+  it('streams what a later ingest batch writes, with no manual notification', async () => {
+    const controller = new AbortController()
+    const res = await fetch(`${server.url}/api/traces/${traceUuid}/stream`, { headers: { 'x-api-key': key }, signal: controller.signal })
+    const reader = res.body!.getReader()
+    let text = ''
+    const readUntil = async (pattern: RegExp) => {
+      const deadline = Date.now() + 10_000
+      while (!pattern.test(text)) {
+        if (Date.now() > deadline) throw new Error(`timed out waiting for ${pattern}: ${text}`)
+        const { value, done } = await reader.read()
+        if (done) throw new Error('stream ended')
+        text += new TextDecoder().decode(value)
+      }
+    }
+    await readUntil(/event: ready/)
+    await ingestSync(t.db, projectId, {
+      batch_key: 'b2',
+      spans: [
+        { trace_id: 'live-1', span_id: 'child', parent_span_id: 'root', name: 'lookup', type: 'tool', start_time: T(1), end_time: T(2), status: 'completed' },
+        { trace_id: 'live-1', span_id: 'root', name: 'agent', type: 'agent', start_time: T(0), end_time: T(3), status: 'completed' },
+      ],
+      events: [{ trace_id: 'live-1', span_id: 'child', event_type: 'log', message: 'found it', event_ts: T(1.5) }],
+    })
+    await readUntil(/"message":"found it"/)
+    assert.match(text, /event: span\nid: \d+|id: \d+\nevent: span/)
+    assert.match(text, /"span_id":"child"/)
+    assert.match(text, /"span_id":"root","name":"agent".*"status":"COMPLETED"/s)
+    controller.abort()
+  })
+
+  it('polling the timeline while batches commit concurrently sees every entry', async () => {
+    const seen = new Set<string>()
+    let cursor = (await events()).body.poll_cursor as string
+    for (const e of (await events()).body.events) seen.add(e.id)
+    let writing = true
+    const poller = (async () => {
+      while (writing) {
+        const page = await events(cursor, 7)
+        for (const e of page.body.events) seen.add(e.id)
+        cursor = page.body.poll_cursor
+        if (!page.body.has_more) await new Promise((r) => setTimeout(r, 5))
+      }
+    })()
+    const batch = (i: number): IngestRequest => ({
+      batch_key: `burst-${i}`,
+      spans: [
+        { trace_id: 'live-1', span_id: `s-${i}`, parent_span_id: 'root', name: `step ${i}`, start_time: T(10 + i), status: 'running' },
+        // the previous batch's span finishes here: its span_completed must still reach the poller
+        ...(i > 0 ? [{ trace_id: 'live-1', span_id: `s-${i - 1}`, name: `step ${i - 1}`, start_time: T(9 + i), end_time: T(10 + i), status: 'completed' as const }] : []),
+      ],
+      events: [{ trace_id: 'live-1', span_id: `s-${i}`, event_type: 'metric', payload: { metric_name: 'i', metric_value: i }, event_ts: T(10 + i) }],
+    })
+    for (let i = 0; i < 24; i += 4) await Promise.all([0, 1, 2, 3].map((k) => ingestSync(t.db, projectId, batch(i + k))))
+    writing = false
+    await poller
+    for (;;) {
+      const page = await events(cursor, 50)
+      for (const e of page.body.events) seen.add(e.id)
+      cursor = page.body.poll_cursor
+      if (!page.body.has_more) break
+    }
+    const full = new Set<string>()
+    let c: string | undefined
+    for (;;) {
+      const page = await events(c, 100)
+      for (const e of page.body.events) full.add(e.id)
+      if (!page.body.has_more) break
+      c = page.body.next_cursor
+    }
+    assert.ok(full.size > 70, `timeline has ${full.size} entries`)
+    assert.deepEqual([...full].filter((id) => !seen.has(id)), [], 'the poller missed nothing')
+  })
+})
