@@ -9,6 +9,7 @@ import { ChangeFeed } from '../src/observe/change-feed.js'
 import { authMiddleware } from './middleware/auth.js'
 import { errorHandler, notFound } from './middleware/errors.js'
 import { requestContext } from './middleware/request-context.js'
+import { engineRoutes } from './routes/engine.js'
 import { publicRoutes } from './routes/health.js'
 import { ingestBodyParser, ingestRoutes } from './routes/ingest.js'
 import { isOtlpPath, otlpRoutes } from './routes/otlp.js'
@@ -53,6 +54,7 @@ export function createApp(options: AppOptions): Express {
   api.use((req, res, next) => (isOtlpPath(req.path) ? next() : json(req, res, next)))
   api.use(authMiddleware(db, auth))
   api.use(projectRoutes(db))
+  api.use(engineRoutes(db))
   api.use(ingestRoutes(db, ingest, logger))
   api.use(payloadRoutes(db))
   const feed = options.pool ? new ChangeFeed(options.pool, logger) : undefined
