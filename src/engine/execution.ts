@@ -361,10 +361,10 @@ export class WorkflowExecution implements GuardedScope {
   }
 
   private waitingFor(): WaitDescriptor | null {
-    const first = this.pending.values().next()
-    if (!first.done) return first.value.waitFor
     const w = this.signalWaiters[0]
-    return w ? { kind: 'signal', signal_name: w.name } : null
+    if (w) return { kind: 'signal', signal_name: w.name }
+    const first = this.pending.values().next()
+    return first.done ? null : first.value.waitFor
   }
 
   private async settle(): Promise<void> {

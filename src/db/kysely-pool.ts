@@ -1,0 +1,34 @@
+import { CompiledQuery, type Kysely } from 'kysely'
+import type pg from 'pg'
+
+// The engine's store is written against pg's query(text, params) interface. The HTTP app only
+// receives a Kysely instance, so this adapts one to the small part of pg.Pool the store uses:
+// query() and connect() → client with query() and release().
+
+interface MiniResult {
+  rows: any[]
+  rowCount: number
+}
+
+async function run(executor: { executeQuery: Kysely<any>['executeQuery'] }, text: string, params: unknown[] = []): Promise<MiniResult> {
+  const res = await executor.executeQuery(CompiledQuery.raw(text, params))
+  return { rows: res.rows as any[], rowCount: Number(res.numAffectedRows ?? res.rows.length) }
+}
+
+export function poolFromKysely(db: Kysely<any>): pg.Pool {
+  const pool = {
+    query: (text: string, params?: unknown[]) => run(db, text, params),
+    connect: () =>
+      new Promise((resolveClient, rejectClient) => {
+        let release!: () => void
+        const done = new Promise<void>((r) => (release = r))
+        db.connection()
+          .execute(async (conn) => {
+            resolveClient({ query: (text: string, params?: unknown[]) => run(conn, text, params), release })
+            await done
+          })
+          .catch(rejectClient)
+      }),
+  }
+  return pool as unknown as pg.Pool
+}
