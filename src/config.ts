@@ -77,6 +77,10 @@ export const settingsSchema = z.object({
   CONTINUA_FAILED_PAYLOAD_RETENTION_DAYS: positiveInt(3650).default(7),
   /** Largest accepted OTLP/HTTP body (POST /v1/traces), in bytes, counted after decompression. */
   CONTINUA_OTLP_MAX_BODY_BYTES: positiveInt(256 * 1024 * 1024).default(5 * 1024 * 1024),
+  /** Milliseconds without a heartbeat after which an engine worker is declared dead and its jobs released. */
+  CONTINUA_ENGINE_WORKER_TIMEOUT_MS: positiveInt(3_600_000).pipe(z.number().min(1000, 'expected at least 1000 ms')).default(15_000),
+  /** Test hook for crash-recovery tests: activity-start, activity-returned or activation makes a worker kill itself there. */
+  CONTINUA_ENGINE_CRASH_AT: z.enum(['activity-start', 'activity-returned', 'activation'], { error: 'expected activity-start, activity-returned or activation' }).optional(),
 })
 
 export type Settings = z.infer<typeof settingsSchema>
@@ -99,6 +103,7 @@ export interface ContinuaConfig {
   readonly apiKey: string | undefined
   readonly ingest: IngestSettings
   readonly otlpMaxBodyBytes: number
+  readonly engine: { readonly workerTimeoutMs: number; readonly crashAt: string | undefined }
 }
 
 export interface IngestSettings {
@@ -173,6 +178,7 @@ export function loadConfig(
       failedPayloadRetentionDays: s.CONTINUA_FAILED_PAYLOAD_RETENTION_DAYS,
     }),
     otlpMaxBodyBytes: s.CONTINUA_OTLP_MAX_BODY_BYTES,
+    engine: Object.freeze({ workerTimeoutMs: s.CONTINUA_ENGINE_WORKER_TIMEOUT_MS, crashAt: s.CONTINUA_ENGINE_CRASH_AT }),
   })
 }
 
