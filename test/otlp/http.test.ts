@@ -270,6 +270,21 @@ describe('POST /v1/traces', () => {
     assert.deepEqual(decodeProtobufTraceResponse(res2.body), { partialSuccess: { rejectedSpans: 1, errorMessage: 'span "no id": span_id is missing' } })
   })
 
+  it('is idempotent on (trace_id, span_id): a re-export with changed content updates the span and does not repeat its events', async () => {
+    const { eventCarriers } = await import('./fixtures.js')
+    const first = await post('/v1/traces', JSON.stringify(otlpJson(eventCarriers)), { 'content-type': 'application/json' }, projects.edge!.key)
+    assert.equal(first.status, 200)
+    const changed = eventCarriers.map((s) => ({ ...s, attributes: { ...s.attributes, 'gen_ai.usage.input_tokens': 77 } }))
+    const second = await post('/v1/traces', JSON.stringify(otlpJson(changed)), { 'content-type': 'application/json' }, projects.edge!.key)
+    assert.equal(second.status, 200, second.body.toString())
+    assert.deepEqual(jsonOf(second), {})
+    const rows = (await spanRows(projects.edge!.id)).filter((r) => r.span_id === eventCarriers[0]!.spanId)
+    assert.equal(rows.length, 1)
+    assert.equal(Number(rows[0].prompt_tokens), 77)
+    const events = (await eventRows(projects.edge!.id)).filter((e) => e.span_id === eventCarriers[0]!.spanId)
+    assert.equal(events.length, 5)
+  })
+
   it('answers undecodable bodies with 400 in the request encoding', async () => {
     const pb = await post('/v1/traces', Buffer.from([0x0a, 0xff, 0xff, 0xff, 0xff, 0x0f]), { 'content-type': 'application/x-protobuf' })
     assert.equal(pb.status, 400)
