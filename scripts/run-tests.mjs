@@ -53,12 +53,19 @@ async function buildTemplate() {
   const url = new URL(adminUrl)
   url.pathname = '/' + TEMPLATE
   const pool = new pg.Pool({ connectionString: url.toString(), max: 2, application_name: 'continua:test-setup' })
+  pool.on('error', () => {})
+  pool.on('connect', (client) => client.on('error', () => {}))
   const { migrateUp } = await import(path.join(root, 'dist/src/db/migrate.js'))
   const { installWorkerSchema } = await import(path.join(root, 'dist/src/jobs/worker.js'))
   await migrateUp(pool, logger)
   await installWorkerSchema(pool, logger)
   await pool.end()
 }
+
+// Held for the whole run: an embedded cluster shared with a concurrent run is only stopped by
+// the last process still connected to it.
+const lease = new pg.Client({ connectionString: adminUrl, application_name: 'continua:test-runner' })
+await lease.connect()
 
 let code = 1
 try {
@@ -74,6 +81,7 @@ try {
   })
 } finally {
   await dropTemplate().catch(() => {})
+  await lease.end().catch(() => {})
   if (embedded) await embedded.release()
 }
 

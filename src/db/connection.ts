@@ -35,6 +35,8 @@ export async function openDatabase(config: ContinuaConfig, logger: Logger, role:
       if (closed) return
       closed = true
       await db.destroy().catch(() => {})
+      // kysely only ends a pool it has used; end it ourselves when it never ran a query.
+      if (!pool.ended) await pool.end().catch(() => {})
       await embedded?.release()
     },
   }
