@@ -11,6 +11,7 @@ import { errorHandler, notFound } from './middleware/errors.js'
 import { requestContext } from './middleware/request-context.js'
 import { engineRoutes } from './routes/engine.js'
 import { publicRoutes } from './routes/health.js'
+import { openApiRoutes } from './routes/openapi.js'
 import { ingestBodyParser, ingestRoutes } from './routes/ingest.js'
 import { isOtlpPath, otlpRoutes } from './routes/otlp.js'
 import { payloadRoutes } from './routes/payloads.js'
@@ -41,6 +42,7 @@ export function createApp(options: AppOptions): Express {
 
   app.use(requestContext(logger))
   app.use(publicRoutes(db, auth))
+  app.use(openApiRoutes())
 
   // Routers are mounted at the root so route paths read as in the docs; this one only takes the
   // API prefixes (the web debugger owns every other path).
