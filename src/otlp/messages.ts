@@ -30,8 +30,11 @@ function eventBody(attrs: Attributes): Record<string, unknown> {
   return body
 }
 
-/** OpenInference nests each message under `message` and tool calls under `tool_call`. */
-function openInferenceMessages(attrs: Attributes, prefix: string): unknown[] | undefined {
+/**
+ * A flattened message list. OpenInference (and some gen_ai.prompt.N emitters) nest each message
+ * under `message` and each tool call under `tool_call`; both wrappers are removed.
+ */
+function flattenedMessages(attrs: Attributes, prefix: string): unknown[] | undefined {
   const list = unflattenList(attrs, prefix)
   if (!list.length) return undefined
   return list.map((entry) => {
@@ -41,6 +44,12 @@ function openInferenceMessages(attrs: Attributes, prefix: string): unknown[] | u
     if (Array.isArray(m.contents)) out.contents = m.contents.map((c) => (c as { message_content?: unknown }).message_content ?? c)
     return out
   })
+}
+
+/** The opt-in inference details event carries the same message attributes as the span. */
+function detailsEvent(events: OtlpEvent[], key: string): unknown {
+  const event = events.find((e) => e.name === 'gen_ai.client.inference.operation.details' && e.attributes[key] != null)
+  return event ? ioValue(event.attributes, key) : undefined
 }
 
 function ioValue(attrs: Attributes, key: string): unknown {
@@ -62,13 +71,14 @@ const INPUT_CARRIERS: Array<[string, Carrier]> = [
       return [{ role: 'system', parts: Array.isArray(system) ? system : [{ type: 'text', content: system }] }, ...messages]
     },
   ],
+  ['events:gen_ai.client.inference.operation.details', (_a, events) => detailsEvent(events, 'gen_ai.input.messages')],
   [
     'events:gen_ai.*.message',
     (_a, events) =>
       nonEmptyList(events.filter((e) => ROLE_EVENTS[e.name]).map((e) => ({ role: ROLE_EVENTS[e.name], ...eventBody(e.attributes) }))),
   ],
-  ['gen_ai.prompt.N', (a) => nonEmptyList(unflattenList(a, 'gen_ai.prompt.'))],
-  ['llm.input_messages.N', (a) => openInferenceMessages(a, 'llm.input_messages.')],
+  ['gen_ai.prompt.N', (a) => flattenedMessages(a, 'gen_ai.prompt.')],
+  ['llm.input_messages.N', (a) => flattenedMessages(a, 'llm.input_messages.')],
   ['ai.prompt.messages', (a) => ioValue(a, 'ai.prompt.messages')],
   ['ai.prompt', (a) => ioValue(a, 'ai.prompt')],
   ['input.value', (a) => ioValue(a, 'input.value')],
@@ -91,11 +101,15 @@ function vercelOutput(a: Attributes): unknown {
 const OUTPUT_CARRIERS: Array<[string, Carrier]> = [
   ['gen_ai.output.messages', (a) => ioValue(a, 'gen_ai.output.messages')],
   [
+    'events:gen_ai.client.inference.operation.details',
+    (_a, events) => detailsEvent(events, 'gen_ai.output.messages'),
+  ],
+  [
     'events:gen_ai.choice',
     (_a, events) => nonEmptyList(events.filter((e) => e.name === 'gen_ai.choice').map((e) => eventBody(e.attributes))),
   ],
-  ['gen_ai.completion.N', (a) => nonEmptyList(unflattenList(a, 'gen_ai.completion.'))],
-  ['llm.output_messages.N', (a) => openInferenceMessages(a, 'llm.output_messages.')],
+  ['gen_ai.completion.N', (a) => flattenedMessages(a, 'gen_ai.completion.')],
+  ['llm.output_messages.N', (a) => flattenedMessages(a, 'llm.output_messages.')],
   ['ai.response', vercelOutput],
   ['output.value', (a) => ioValue(a, 'output.value')],
   ['traceloop.entity.output', (a) => ioValue(a, 'traceloop.entity.output')],
@@ -129,5 +143,5 @@ export function extractOutput(attrs: Attributes, events: OtlpEvent[], isTool: bo
 
 /** Span events that carry messages; they feed input/output and are not repeated as timeline events. */
 export function isMessageEvent(name: string): boolean {
-  return name in ROLE_EVENTS || name === 'gen_ai.choice'
+  return name in ROLE_EVENTS || name === 'gen_ai.choice' || name === 'gen_ai.client.inference.operation.details'
 }

@@ -245,6 +245,13 @@ describe('POST /v1/traces', () => {
     assert.equal(await count('spans', projects.edge!.id), before)
   })
 
+  it('refuses an uncompressed body over the cap with 413', async () => {
+    const big = Buffer.alloc(5 * 1024 * 1024 + 1, 0x20)
+    const res = await post('/v1/traces', big, { 'content-type': 'application/json' })
+    assert.equal(res.status, 413)
+    assert.equal(jsonOf(res).code, 'payload_too_large')
+  })
+
   it('answers 415 for other content types and encodings', async () => {
     const text = await post('/v1/traces', 'hello', { 'content-type': 'text/plain' })
     assert.equal(text.status, 415)

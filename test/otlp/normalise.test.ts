@@ -138,6 +138,39 @@ describe('GenAI normalisation', () => {
     assert.deepEqual((events[4]!.payload as any).attributes, { attempt: 2 })
   })
 
+  it('reads the inference details event and gen_ai.prompt.N.message.* lists', () => {
+    const base = { traceId: 'cbf92f3577b34da6a3ce929d0e0e4736', start: 1_767_225_600_000_000_000n, attributes: { 'gen_ai.operation.name': 'chat' } }
+    const { request } = normalise([
+      {
+        ...base,
+        spanId: 'c0f067aa0ba902b7',
+        name: 'details',
+        events: [
+          {
+            name: 'gen_ai.client.inference.operation.details',
+            time: 1_767_225_600_100_000_000n,
+            attributes: {
+              'gen_ai.input.messages': JSON.stringify([{ role: 'user', parts: [{ type: 'text', content: 'hi' }] }]),
+              'gen_ai.output.messages': JSON.stringify([{ role: 'assistant', parts: [{ type: 'text', content: 'hello' }] }]),
+            },
+          },
+        ],
+      },
+      {
+        ...base,
+        spanId: 'c0f067aa0ba902b8',
+        name: 'wrapped',
+        attributes: { ...base.attributes, 'gen_ai.prompt.0.message.role': 'user', 'gen_ai.prompt.0.message.content': 'yo' },
+      },
+    ])
+    const details = bySpanId(request.spans, 'c0f067aa0ba902b7')
+    assert.deepEqual(details.input, [{ role: 'user', parts: [{ type: 'text', content: 'hi' }] }])
+    assert.deepEqual(details.output, [{ role: 'assistant', parts: [{ type: 'text', content: 'hello' }] }])
+    assert.equal(meta(details).otel_mapping.input, 'events:gen_ai.client.inference.operation.details')
+    assert.equal(request.events![0]!.event_type, 'message')
+    assert.deepEqual(bySpanId(request.spans, 'c0f067aa0ba902b8').input, [{ role: 'user', content: 'yo' }])
+  })
+
   it('maps the Vercel AI SDK ai.* attributes', () => {
     const { request } = normalise(vercel)
     const root = bySpanId(request.spans, '40f067aa0ba902b7')
