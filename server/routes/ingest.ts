@@ -45,11 +45,10 @@ function chooseMode(syncParam: unknown, header: string | undefined, settings: In
   return settings.defaultMode === 'async' ? 'async' : 'server_default'
 }
 
-function parseBody(body: unknown): unknown {
-  const raw = Buffer.isBuffer(body) ? body : Buffer.alloc(0)
-  if (raw.length === 0) throw new ContinuaError('invalid_json', 'Request body is empty; expected a JSON object with batch_key')
+function parseBody(text: string): unknown {
+  if (text.length === 0) throw new ContinuaError('invalid_json', 'Request body is empty; expected a JSON object with batch_key')
   try {
-    return JSON.parse(raw.toString('utf8'))
+    return JSON.parse(text)
   } catch (err) {
     throw new ContinuaError('invalid_json', `Request body is not valid JSON: ${(err as Error).message}`)
   }
@@ -61,9 +60,10 @@ export function ingestRoutes(db: Kysely<DB>, settings: IngestSettings, logger: L
   router.post('/v1/ingest', async (req, res) => {
     const projectId = requireApiKey(principalOf(res), req.query.project_id)
     const mode = chooseMode(req.query.sync, req.get(ASYNC_VERSION_HEADER), settings)
-    const raw = req.body as Buffer
-    const request = parseInput(IngestRequest, parseBody(raw))
-    assertStorableStrings(request)
+    const raw = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0)
+    const text = raw.toString('utf8')
+    const request = parseInput(IngestRequest, parseBody(text))
+    assertStorableStrings(request, text)
     const bodyHash = hashBody(raw)
 
     if (mode === 'async') {
@@ -75,6 +75,7 @@ export function ingestRoutes(db: Kysely<DB>, settings: IngestSettings, logger: L
       bodyHash,
       maxPayloadBytes: settings.maxPayloadBytes,
       logger,
+      stringsChecked: true,
     })
     if (mode === 'sync') {
       res.status(200).json(result)

@@ -17,7 +17,7 @@ export async function upsertSessions(trx: Trx, projectId: string, rows: SessionR
   await sql`
     insert into sessions as s (project_id, external_id, name, user_id, metadata, updated_at, last_activity_at)
     select ${projectId}::uuid, x.external_id, nullif(x.name, ''), nullif(x.user_id, ''), coalesce(x.metadata, '{}'), now(), now()
-    from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) as x(external_id text, name text, user_id text, metadata jsonb)
+    from json_to_recordset(${JSON.stringify(rows)}::json) as x(external_id text, name text, user_id text, metadata jsonb)
     order by x.external_id
     on conflict (project_id, external_id) do update set
       name = coalesce(nullif(s.name, ''), excluded.name),
@@ -51,7 +51,7 @@ export async function upsertTraces(trx: Trx, projectId: string, rows: TraceRec[]
       coalesce(x.metadata, '{}'), x.input, x.output, x.input_truncated, x.input_original_size_bytes, x.output_truncated,
       x.output_original_size_bytes, coalesce(x.status, 'running'), x.status is not null, x.start_time, x.end_time,
       ${seqBase}::bigint + x.off, now()
-    from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) as x(trace_id text, placeholder boolean, session_ext text, name text,
+    from json_to_recordset(${JSON.stringify(rows)}::json) as x(trace_id text, placeholder boolean, session_ext text, name text,
       user_id text, tags text[], environment text, release text, metadata jsonb, input jsonb, output jsonb, input_truncated boolean,
       input_original_size_bytes integer, output_truncated boolean, output_original_size_bytes integer, status text,
       start_time timestamptz, end_time timestamptz, off integer)
@@ -85,15 +85,38 @@ export async function upsertTraces(trx: Trx, projectId: string, rows: TraceRec[]
   return out
 }
 
-const SPAN_COLUMNS = sql.raw(`span_id text, trace_id text, parent_span_id text, name text, type text, status text, status_message text,
-  level text, start_time timestamptz, end_time timestamptz, input jsonb, output jsonb, metadata jsonb, input_truncated boolean,
-  input_original_size_bytes integer, input_truncation_reason text, output_truncated boolean, output_original_size_bytes integer,
-  output_truncation_reason text, metadata_truncated boolean, metadata_original_size_bytes integer, model text, provider text,
-  prompt_tokens bigint, completion_tokens bigint, total_tokens bigint, cache_read_tokens bigint, cache_write_tokens bigint,
-  reasoning_tokens bigint, total_cost numeric, cost_source text, price_table_version text, otel jsonb, sequence integer,
-  depth integer, off integer`)
+// Spans go in as one array per column (unnest): the cheapest way to hand Postgres many rows.
+const SPAN_ARRAYS: Array<[keyof SpanRec, string]> = [
+  ['span_id', 'text'], ['trace_id', 'text'], ['parent_span_id', 'text'], ['name', 'text'], ['type', 'text'], ['status', 'text'],
+  ['status_message', 'text'], ['level', 'text'], ['start_time', 'timestamptz'], ['end_time', 'timestamptz'], ['input', 'jsonb'],
+  ['output', 'jsonb'], ['metadata', 'jsonb'], ['input_truncated', 'boolean'], ['input_original_size_bytes', 'integer'],
+  ['input_truncation_reason', 'text'], ['output_truncated', 'boolean'], ['output_original_size_bytes', 'integer'],
+  ['output_truncation_reason', 'text'], ['metadata_truncated', 'boolean'], ['metadata_original_size_bytes', 'integer'],
+  ['model', 'text'], ['provider', 'text'], ['prompt_tokens', 'bigint'], ['completion_tokens', 'bigint'], ['total_tokens', 'bigint'],
+  ['cache_read_tokens', 'bigint'], ['cache_write_tokens', 'bigint'], ['reasoning_tokens', 'bigint'], ['total_cost', 'numeric'],
+  ['cost_source', 'text'], ['price_table_version', 'text'], ['otel', 'jsonb'], ['sequence', 'integer'], ['depth', 'integer'],
+  ['off', 'integer'],
+]
+const SPAN_ALIAS = sql.raw(SPAN_ARRAYS.map(([name]) => name).join(', '))
 
-export async function upsertSpans(trx: Trx, projectId: string, rows: SpanRec[], seqBase: number): Promise<Array<{ id: string; trace_id: string; span_id: string }>> {
+function spanColumnArrays(rows: SpanRec[]) {
+  return SPAN_ARRAYS.map(([name, type]) => {
+    const values = rows.map((r) => {
+      const v = r[name]
+      if (v === null || v === undefined) return null
+      return type === 'jsonb' ? JSON.stringify(v) : v
+    })
+    return sql`${values}::${sql.raw(type)}[]`
+  })
+}
+
+export async function upsertSpans(
+  trx: Trx,
+  projectId: string,
+  rows: SpanRec[],
+  seqBase: number,
+  options: { returnIds: boolean } = { returnIds: true },
+): Promise<Array<{ id: string; trace_id: string; span_id: string }>> {
   if (rows.length === 0) return []
   const { rows: out } = await sql<{ id: string; trace_id: string; span_id: string }>`
     insert into spans as s (project_id, trace_id, span_id, parent_span_id, name, type, status, status_message, level, start_time,
@@ -108,7 +131,7 @@ export async function upsertSpans(trx: Trx, projectId: string, rows: SpanRec[], 
       x.completion_tokens, x.total_tokens, x.cache_read_tokens, x.cache_write_tokens, x.reasoning_tokens, x.total_cost,
       x.cost_source, x.price_table_version, x.otel, x.sequence, x.depth,
       ${seqBase}::bigint + x.off, ${seqBase}::bigint + x.off, now()
-    from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) as x(${SPAN_COLUMNS})
+    from unnest(${sql.join(spanColumnArrays(rows))}) as x(${SPAN_ALIAS})
     join traces t on t.project_id = ${projectId}::uuid and t.trace_id = x.trace_id
     order by t.id, x.span_id
     on conflict (trace_id, span_id) do update set
@@ -152,7 +175,7 @@ export async function upsertSpans(trx: Trx, projectId: string, rows: SpanRec[], 
       depth = coalesce(excluded.depth, s.depth),
       change_seq = excluded.change_seq,
       updated_at = now()
-    returning id, trace_id, span_id
+    ${options.returnIds ? sql`returning id, trace_id, span_id` : sql``}
   `.execute(trx)
   return out
 }
@@ -164,7 +187,7 @@ export async function spanNamePaths(trx: Trx, projectId: string, wanted: Array<{
   const { rows } = await sql<{ trace_ext: string; span_id: string; path: string }>`
     with recursive want as (
       select distinct x.trace_id as trace_ext, t.id as tid, x.span_id
-      from jsonb_to_recordset(${JSON.stringify(wanted)}::jsonb) as x(trace_id text, span_id text)
+      from json_to_recordset(${JSON.stringify(wanted)}::json) as x(trace_id text, span_id text)
       join traces t on t.project_id = ${projectId}::uuid and t.trace_id = x.trace_id
     ), walk as (
       select w.trace_ext, w.span_id as origin, s.parent_span_id, s.name::text as path, w.tid, 1 as depth
@@ -188,7 +211,7 @@ export async function insertEvents(trx: Trx, projectId: string, rows: EventRec[]
       original_size_bytes, truncation_reason, idempotency_key, change_seq)
     select x.id, ${projectId}::uuid, t.id, x.span_id, x.event_type, x.level, x.event_ts, x.sequence, x.message, coalesce(x.payload, '{}'),
       x.truncated, x.original_size_bytes, x.truncation_reason, x.idempotency_key, ${seqBase}::bigint + x.off
-    from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) as x(id uuid, trace_id text, span_id text, event_type text, level text,
+    from json_to_recordset(${JSON.stringify(rows)}::json) as x(id uuid, trace_id text, span_id text, event_type text, level text,
       event_ts timestamptz, sequence integer, message text, payload jsonb, truncated boolean, original_size_bytes integer,
       truncation_reason text, idempotency_key text, off integer)
     join traces t on t.project_id = ${projectId}::uuid and t.trace_id = x.trace_id
@@ -214,7 +237,7 @@ export async function upsertPayloadOriginals(trx: Trx, projectId: string, rows: 
   await sql`
     insert into payload_originals (project_id, trace_id, owner_kind, owner_id, field, body, byte_size, sha256)
     select ${projectId}::uuid, x.trace_uuid, x.owner_kind, x.owner_id, x.field, decode(x.body, 'base64'), x.byte_size, x.sha256
-    from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) as x(trace_uuid uuid, owner_kind text, owner_id uuid, field text,
+    from json_to_recordset(${JSON.stringify(rows)}::json) as x(trace_uuid uuid, owner_kind text, owner_id uuid, field text,
       body text, byte_size integer, sha256 text)
     order by x.owner_kind, x.owner_id, x.field
     on conflict (owner_kind, owner_id, field) do update set
@@ -222,26 +245,36 @@ export async function upsertPayloadOriginals(trx: Trx, projectId: string, rows: 
   `.execute(trx)
 }
 
-/** One coalesced rollup job per trace: a burst of batches updates the pending job, not a new one. */
-export async function enqueueRollups(trx: Trx, traceUuids: string[], delayMs = 500): Promise<void> {
+/**
+ * Ends the batch's writes in one round trip: one coalesced rollup job per trace (a burst of
+ * batches updates the pending job instead of adding jobs) and the change notification, which
+ * Postgres delivers on commit. Long trace lists are notified in chunks under the 8000-byte limit.
+ */
+export async function enqueueRollupsAndNotify(trx: Trx, projectId: string, traceUuids: string[], maxSeq: number, delayMs = 500): Promise<void> {
   if (traceUuids.length === 0) return
-  const sorted = [...traceUuids].sort()
+  const sorted = [...new Set(traceUuids)].sort()
   await sql`
-    select count(*) from graphile_worker.add_jobs(array(
-      select row(${ROLLUP_TASK}, json_build_object('trace_id', t), null, now() + make_interval(secs => ${delayMs / 1000}),
-                 10, 'trace_rollup:' || t, null, null)::graphile_worker.job_spec
-      from unnest(${sorted}::uuid[]) as t order by t
-    ), true)
+    select
+      (select count(*) from graphile_worker.add_jobs(array(
+        select row(${ROLLUP_TASK}, json_build_object('trace_id', t), null, now() + make_interval(secs => ${delayMs / 1000}),
+                   10, 'trace_rollup:' || t, null, null)::graphile_worker.job_spec
+        from unnest(${sorted}::uuid[]) as t order by t
+      ), true)) as jobs,
+      (select count(pg_notify(${CHANGES_CHANNEL}, p)) from unnest(${notificationPayloads(projectId, sorted, maxSeq)}::text[]) as p) as notified
   `.execute(trx)
 }
 
-/** Tells listeners (SSE) which traces changed; delivered on commit. Long lists go in chunks. */
+/** Tells listeners (SSE) which traces changed; delivered on commit. */
 export async function notifyChanges(trx: Trx, projectId: string, traceUuids: string[], maxSeq: number): Promise<void> {
-  const sorted = [...new Set(traceUuids)].sort()
+  const payloads = notificationPayloads(projectId, [...new Set(traceUuids)].sort(), maxSeq)
+  await sql`select pg_notify(${CHANGES_CHANNEL}, p) from unnest(${payloads}::text[]) as p`.execute(trx)
+}
+
+function notificationPayloads(projectId: string, sorted: string[], maxSeq: number): string[] {
   const CHUNK = 150 // keeps each payload well under Postgres's 8000-byte limit
   const payloads: string[] = []
   for (let i = 0; i < Math.max(sorted.length, 1); i += CHUNK) {
     payloads.push(JSON.stringify({ p: projectId, t: sorted.slice(i, i + CHUNK), s: maxSeq }))
   }
-  await sql`select pg_notify(${CHANGES_CHANNEL}, p) from unnest(${payloads}::text[]) as p`.execute(trx)
+  return payloads
 }

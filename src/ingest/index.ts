@@ -40,11 +40,13 @@ export interface ValidatedIngestOptions {
   bodyHash: string
   maxPayloadBytes: number
   logger?: Logger
+  /** The caller already refused strings Postgres cannot store (see assertStorableStrings). */
+  stringsChecked?: boolean
 }
 
 /** Ingests an already validated request inline (the HTTP route validates once itself). */
 export async function ingestValidated(db: Kysely<DB>, projectId: string, request: IngestRequest, options: ValidatedIngestOptions): Promise<IngestResponse> {
-  const prepared = prepareBatch(request, options.maxPayloadBytes)
+  const prepared = prepareBatch(request, options.maxPayloadBytes, { stringsChecked: options.stringsChecked })
   return db.transaction().execute(async (trx) => {
     const claim = await claimBatchKey(trx, {
       projectId,

@@ -129,8 +129,8 @@ export interface PreparedBatch {
   seqCount: number
 }
 
-export function prepareBatch(request: IngestRequest, maxPayloadBytes: number): PreparedBatch {
-  assertStorableStrings(request)
+export function prepareBatch(request: IngestRequest, maxPayloadBytes: number, options: { stringsChecked?: boolean } = {}): PreparedBatch {
+  if (!options.stringsChecked) assertStorableStrings(request)
   const originals: OriginalRec[] = []
 
   // --- sessions: from sessions[] first, then from traces; first non-empty value wins.
@@ -396,8 +396,12 @@ function compareText(a: string, b: string): number {
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/
 const SUSPECT = /\\u0000|\\ud[89a-f][0-9a-f]{2}/i
 
-export function assertStorableStrings(request: unknown): void {
-  if (!SUSPECT.test(JSON.stringify(request))) return
+/**
+ * `rawJson`, when given, is the request's JSON text: NUL and lone surrogates can only appear in
+ * it as escapes, so scanning it spares serialising the parsed request again.
+ */
+export function assertStorableStrings(request: unknown, rawJson?: string): void {
+  if (!SUSPECT.test(rawJson ?? JSON.stringify(request))) return
   const bad = findBadString(request, '')
   if (bad) {
     const message = `${bad.path || 'request body'}: ${bad.problem}`

@@ -3,9 +3,8 @@ import { gzipSync } from 'node:zlib'
 import type { Transaction } from 'kysely'
 import {
   allocateChangeSeqs,
-  enqueueRollups,
+  enqueueRollupsAndNotify,
   insertEvents,
-  notifyChanges,
   spanNamePaths,
   upsertPayloadOriginals,
   upsertSessions,
@@ -37,7 +36,8 @@ export async function writePrepared(trx: Transaction<DB>, projectId: string, bat
   const seqBase = batch.seqCount > 0 ? await allocateChangeSeqs(trx, projectId, batch.seqCount) : 0
   const traceRows = await upsertTraces(trx, projectId, batch.traces, seqBase)
   const traceUuid = new Map(traceRows.map((r) => [r.trace_id, r.id]))
-  const spanRows = await upsertSpans(trx, projectId, batch.spans, seqBase)
+  const needSpanIds = batch.originals.some((o) => o.owner_kind === 'span')
+  const spanRows = await upsertSpans(trx, projectId, batch.spans, seqBase, { returnIds: needSpanIds })
   const spanUuid = new Map(spanRows.map((r) => [`${r.trace_id}\u0000${r.span_id}`, r.id]))
 
   if (batch.semantic.length > 0) {
@@ -80,7 +80,6 @@ export async function writePrepared(trx: Transaction<DB>, projectId: string, bat
 
   const traceUuids = traceRows.map((r) => r.id)
   const maxSeq = seqBase + batch.seqCount - 1
-  await enqueueRollups(trx, traceUuids)
-  if (traceUuids.length > 0) await notifyChanges(trx, projectId, traceUuids, maxSeq)
+  await enqueueRollupsAndNotify(trx, projectId, traceUuids, maxSeq)
   return { traces: batch.requested.traces, spans: batch.requested.spans, events: inserted.length, traceUuids, maxSeq }
 }
