@@ -7,7 +7,8 @@ import type { DB } from '../../src/db/schema.js'
 import { isContinuaError } from '../../src/errors.js'
 import { compareTraces } from '../../src/observe/compare.js'
 import { buildNarrative } from '../../src/observe/narrative.js'
-import { listSessions, requireSession, sessionToWire } from '../../src/observe/sessions.js'
+import { sessionToWire } from '../../src/observe/mappers.js'
+import { listSessions, requireSession } from '../../src/observe/sessions.js'
 import { principalOf } from '../middleware/auth.js'
 
 const scopeOf = (req: Request, res: Response) => resolveScope(principalOf(res), req.query.project_id)

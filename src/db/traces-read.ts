@@ -104,7 +104,7 @@ export async function getTrace(db: Kysely<DB>, projectId: string | undefined, id
   return (await q.executeTakeFirst()) as TraceListRow | undefined
 }
 
-/** Every span of a trace in start order (parents before children at equal start). */
+/** Every span of a trace in start order (then client sequence, then write order). */
 export async function listSpans(db: Kysely<DB>, projectId: string, traceId: string): Promise<SpanRow[]> {
   return db
     .selectFrom('spans')

@@ -1,5 +1,7 @@
-import type { Span, Trace, TraceDetail } from '../contract/traces.js'
-import type { SpanRow, TraceRow } from '../db/schema.js'
+import type { Session } from '../contract/sessions.js'
+import type { Span, TimelineEvent, Trace, TraceDetail } from '../contract/traces.js'
+import type { SessionListRow } from '../db/sessions-read.js'
+import type { SpanEventRow, SpanRow, TraceRow } from '../db/schema.js'
 import { normalizeDecimal } from './decimal.js'
 
 // Row → wire shape, in one place. Status and kind buckets follow the reference; the raw span
@@ -135,5 +137,38 @@ export function spanToWire(row: SpanRow): Span {
     sequence: opt(row.sequence),
     depth: opt(row.depth),
     change_seq: Number(row.change_seq),
+  }
+}
+
+/** A stored event as a timeline entry (narrative, SSE). */
+export function eventRowToTimeline(row: SpanEventRow, spanName: string | undefined): TimelineEvent {
+  const event: TimelineEvent = {
+    id: row.id,
+    trace_id: row.trace_id,
+    span_id: row.span_id,
+    span_name: spanName,
+    event_type: row.event_type,
+    timestamp: iso(row.event_ts ?? row.server_ingested_at),
+    source: 'explicit',
+    level: row.level,
+    payload: (row.payload as Record<string, unknown>) ?? {},
+    change_seq: Number(row.change_seq),
+  }
+  if (row.sequence != null) event.sequence = row.sequence
+  if (row.message != null) event.message = row.message
+  return event
+}
+
+export function sessionToWire(row: SessionListRow): Session {
+  return {
+    id: row.id,
+    external_id: row.external_id,
+    name: row.name ?? undefined,
+    user_id: row.user_id ?? undefined,
+    trace_count: Number(row.trace_count),
+    metadata: jsonObject(row.metadata),
+    created_at: iso(row.created_at),
+    updated_at: iso(row.updated_at),
+    last_activity_at: iso(row.activity_at ?? row.last_activity_at),
   }
 }

@@ -3,8 +3,7 @@ import type { NarrativeTrace, SessionNarrative } from '../contract/sessions.js'
 import type { DB, TraceRow } from '../db/schema.js'
 import * as q from '../db/sessions-read.js'
 import { normalizeDecimal } from './decimal.js'
-import { iso, traceStartedAt, traceStatusBucket } from './mappers.js'
-import { eventRowToTimeline } from './timeline.js'
+import { eventRowToTimeline, iso, traceStartedAt, traceStatusBucket } from './mappers.js'
 
 // The deterministic session narrative: the first 100 traces in start order with their decision,
 // effect and wait events, and how each trace links to an earlier one (explicit metadata

@@ -4,8 +4,8 @@ import * as q from '../db/traces-read.js'
 import { ContinuaError } from '../errors.js'
 import type { Logger } from '../logger.js'
 import type { ChangeFeed } from './change-feed.js'
-import { spanToWire, traceToWire, type TraceListRow } from './mappers.js'
-import { decodeTimelineCursor, eventRowToTimeline } from './timeline.js'
+import { eventRowToTimeline, spanToWire, traceToWire, type TraceListRow } from './mappers.js'
+import { decodeTimelineCursor } from './timeline.js'
 
 // The live stream of one trace as Server-Sent Events. Each message is a span (new or updated),
 // an event, or the trace row itself, in change_seq order; the SSE id is the change_seq, written

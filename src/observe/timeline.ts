@@ -2,7 +2,6 @@ import type { Kysely } from 'kysely'
 import type { TimelineEvent, TimelineResponse } from '../contract/traces.js'
 import type { DB } from '../db/schema.js'
 import { RANK_STARTED, RANK_TERMINAL, timelinePage, type TimelineKey, type TimelineRow } from '../db/timeline-read.js'
-import type { SpanEventRow } from '../db/schema.js'
 import { decodeCursor, encodeCursor, isSeq } from './cursor.js'
 import { iso, traceStatusBucket } from './mappers.js'
 
@@ -75,23 +74,4 @@ export async function readTimeline(
   }
   if (hasMore) response.next_cursor = encodeTimelineCursor(pollKey)
   return response
-}
-
-/** A stored event as a timeline entry (narrative, SSE). */
-export function eventRowToTimeline(row: SpanEventRow, spanName: string | undefined): TimelineEvent {
-  const event: TimelineEvent = {
-    id: row.id,
-    trace_id: row.trace_id,
-    span_id: row.span_id,
-    span_name: spanName,
-    event_type: row.event_type,
-    timestamp: iso(row.event_ts ?? row.server_ingested_at),
-    source: 'explicit',
-    level: row.level,
-    payload: (row.payload as Record<string, unknown>) ?? {},
-    change_seq: Number(row.change_seq),
-  }
-  if (row.sequence != null) event.sequence = row.sequence
-  if (row.message != null) event.message = row.message
-  return event
 }
