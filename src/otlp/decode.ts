@@ -93,11 +93,10 @@ function decodeSpan(raw: unknown, resource: OtlpResource, scope: OtlpScope): Otl
   note(end.problem)
   const attrs = attributes(get(o, 'attributes'))
   note(attrs.problem)
+  // An unknown enum value reads as unspecified/unset: it does not cost the span.
   const kind = enumValue(get(o, 'kind'), 'SPAN_KIND_', ['UNSPECIFIED', 'INTERNAL', 'SERVER', 'CLIENT', 'PRODUCER', 'CONSUMER'])
-  if (kind === undefined) problems.push('kind is not a known span kind')
   const statusObj = isObj(get(o, 'status')) ? (get(o, 'status') as Obj) : {}
   const code = enumValue(get(statusObj, 'code'), 'STATUS_CODE_', ['UNSET', 'OK', 'ERROR'])
-  if (code === undefined) problems.push('status.code is not a known status code')
   const nameRaw = get(o, 'name')
   if (nameRaw !== undefined && typeof nameRaw !== 'string') problems.push('name must be a string')
   return {

@@ -119,7 +119,7 @@ function spanRow(span: OtlpSpan): IngestSpan {
     start_time: nanosToIso(span.startTimeUnixNano),
     end_time: ended ? nanosToIso(end) : null,
     metadata,
-    otel: otelEnvelope(span, end),
+    otel: otelEnvelope(span, end, { [input?.source ?? '']: 'input', [output?.source ?? '']: 'output' }),
   }
   // Wrapper spans (Vercel's ai.generateText, invoke_agent) repeat their children's usage; only
   // inference spans get the token/cost columns, so trace totals do not count a call twice.
@@ -138,14 +138,31 @@ function spanRow(span: OtlpSpan): IngestSpan {
   return row
 }
 
-/** Everything OTLP said about the span that has no column of its own, unchanged. */
-function otelEnvelope(span: OtlpSpan, clampedEnd: bigint): Record<string, unknown> {
+/** Attribute strings this long that became the span's input or output are not stored twice. */
+const MOVED_ATTRIBUTE_BYTES = 16 * 1024
+
+/**
+ * Everything OTLP said about the span, unchanged, except that a large attribute that became the
+ * span's input or output is replaced by a marker (the value lives on in that column, whose full
+ * original the write path keeps if it truncates).
+ */
+function otelEnvelope(span: OtlpSpan, clampedEnd: bigint, carriers: Record<string, 'input' | 'output'>): Record<string, unknown> {
+  let attributes = span.attributes
+  const moved: Record<string, string> = {}
+  for (const [key, column] of Object.entries(carriers)) {
+    const value = attributes[key]
+    if (typeof value === 'string' && Buffer.byteLength(value) > MOVED_ATTRIBUTE_BYTES) {
+      if (attributes === span.attributes) attributes = { ...attributes }
+      attributes[key] = `[moved to span ${column}: ${Buffer.byteLength(value)} bytes]`
+      moved[key] = column
+    }
+  }
   const envelope: Record<string, unknown> = {
     kind: SPAN_KIND_NAMES[span.kind] ?? 'unspecified',
     start_time_unix_nano: span.startTimeUnixNano.toString(),
     end_time_unix_nano: span.endTimeUnixNano.toString(),
     status: { code: span.status.code, message: span.status.message },
-    attributes: span.attributes,
+    attributes,
     resource: { attributes: span.resource.attributes, schema_url: span.resource.schemaUrl },
     scope: { name: span.scope.name, version: span.scope.version, attributes: span.scope.attributes, schema_url: span.scope.schemaUrl },
     links: span.links.map((l) => ({
@@ -164,6 +181,7 @@ function otelEnvelope(span: OtlpSpan, clampedEnd: bigint): Record<string, unknow
   }
   if (span.resource.droppedAttributesCount) (envelope.resource as Record<string, unknown>).dropped_attributes_count = span.resource.droppedAttributesCount
   if (clampedEnd !== span.endTimeUnixNano) envelope.end_clamped_to_start = true
+  if (Object.keys(moved).length) envelope.moved_attributes = moved
   return envelope
 }
 

@@ -90,6 +90,16 @@ describe('OTLP/JSON decoding', () => {
     assert.deepEqual(problems[4], [], 'an all-zero parent means a root span')
   })
 
+  it('reads an unknown kind or status code as unspecified rather than dropping the span', () => {
+    const req = otlpJson([{ traceId: '4bf92f3577b34da6a3ce929d0e0e4736', spanId: '00f067aa0ba902b7', name: 'odd', start: 1n }]) as any
+    req.resourceSpans[0].scopeSpans[0].spans[0].kind = 'SPAN_KIND_SOMETHING_NEW'
+    req.resourceSpans[0].scopeSpans[0].spans[0].status = { code: 7 }
+    const s = decodeTraceRequest(req)[0]!
+    assert.equal(s.kind, 0)
+    assert.equal(s.status.code, 0)
+    assert.deepEqual(spanProblems(s), [])
+  })
+
   it('refuses an envelope that is not an ExportTraceServiceRequest with a readable 400', () => {
     assert.throws(() => decodeTraceRequest([1, 2]), { code: 'invalid_request' })
     assert.throws(() => decodeTraceRequest({ resourceSpans: 'nope' }), { code: 'invalid_request', message: /resourceSpans must be an array/ })

@@ -292,6 +292,20 @@ describe('POST /v1/traces', () => {
     assert.equal(events.length, 5)
   })
 
+  it('stores a large message attribute once: in the span input (original kept), with a marker in otel', async () => {
+    const long = 'x'.repeat(100 * 1024)
+    const messages = JSON.stringify([{ role: 'user', parts: [{ type: 'text', content: long }] }])
+    const spans = [{ traceId: 'dbf92f3577b34da6a3ce929d0e0e4736', spanId: 'd0f067aa0ba902b7', name: 'big chat', start: 1_767_225_600_000_000_000n, end: 1_767_225_601_000_000_000n, attributes: { 'gen_ai.operation.name': 'chat', 'gen_ai.input.messages': messages } }]
+    const res = await post('/v1/traces', JSON.stringify(otlpJson(spans)), { 'content-type': 'application/json' }, projects.edge!.key)
+    assert.equal(res.status, 200, res.body.toString())
+    const row = (await spanRows(projects.edge!.id)).find((r) => r.span_id === 'd0f067aa0ba902b7')
+    assert.equal(row.otel.attributes['gen_ai.input.messages'], `[moved to span input: ${Buffer.byteLength(messages)} bytes]`)
+    assert.deepEqual(row.otel.moved_attributes, { 'gen_ai.input.messages': 'input' })
+    assert.equal(row.input_truncated, true)
+    const original = (await t.pool.query(`select byte_size from payload_originals where owner_id = $1 and field = 'input'`, [row.id])).rows[0]
+    assert.ok(original.byte_size >= Buffer.byteLength(messages), 'the full input is kept as an original')
+  })
+
   it('answers undecodable bodies with 400 in the request encoding', async () => {
     const pb = await post('/v1/traces', Buffer.from([0x0a, 0xff, 0xff, 0xff, 0xff, 0x0f]), { 'content-type': 'application/x-protobuf' })
     assert.equal(pb.status, 400)
