@@ -1,7 +1,7 @@
 import { Router, type Request, type Response } from 'express'
 import type { Kysely } from 'kysely'
 import { resolveScope } from '../../src/auth/principal.js'
-import { TimelineQuery, TraceListQuery } from '../../src/contract/traces.js'
+import { SpanListQuery, TimelineQuery, TraceListQuery } from '../../src/contract/traces.js'
 import { parseInput } from '../../src/contract/validate.js'
 import type { DB } from '../../src/db/schema.js'
 import type { Logger } from '../../src/logger.js'
@@ -34,7 +34,9 @@ export function traceRoutes(db: Kysely<DB>, options: TraceRouteOptions): Router 
   })
 
   router.get('/api/traces/:id/spans', async (req, res) => {
-    res.json({ spans: await listTraceSpans(db, scopeOf(req, res), req.params.id) })
+    const scope = scopeOf(req, res)
+    const query = parseInput(SpanListQuery, req.query, 'query')
+    res.json({ spans: await listTraceSpans(db, scope, req.params.id, { payloads: query.include_payloads }) })
   })
 
   router.get('/api/traces/:id/events', async (req, res) => {

@@ -3,7 +3,7 @@ import { AuthConfigResponse, ErrorBody, HealthResponse } from './common.js'
 import { BatchStatusResponse, IngestRequest, IngestResponse } from './ingest.js'
 import { ApiKeyList, ApiKeyWithSecret, CreateApiKeyRequest, CreateProjectRequest, Project, ProjectList, ProjectWithKey, UpdateProjectRequest } from './projects.js'
 import { CompareQuery, Session, SessionCompare, SessionList, SessionListQuery, SessionNarrative } from './sessions.js'
-import { SpanList, TimelineQuery, TimelineResponse, TraceDetail, TraceList, TraceListQuery } from './traces.js'
+import { SpanList, SpanListQuery, TimelineQuery, TimelineResponse, TraceDetail, TraceList, TraceListQuery } from './traces.js'
 
 // /api/openapi.json, generated from the same zod schemas the server validates with. Every
 // schema that carries `.meta({ id })` becomes a component; routes refer to them by id.
@@ -48,7 +48,7 @@ const ROUTES: Route[] = [
   { method: 'get', path: '/v1/ingest/batches/{id}', summary: 'Status of an ingest batch', tag: 'Ingest', pathParams: ['id'], ok: { status: 200, schema: BatchStatusResponse, description: 'Batch status' }, errors: [401, 404] },
   { method: 'get', path: '/api/traces', summary: 'List traces', tag: 'Traces', query: TraceListQuery, ok: { status: 200, schema: TraceList, description: 'Traces' }, errors: [400, 401, 403] },
   { method: 'get', path: '/api/traces/{id}', summary: 'Get a trace', tag: 'Traces', pathParams: ['id'], ok: { status: 200, schema: TraceDetail, description: 'Trace detail' }, errors: [401, 403, 404] },
-  { method: 'get', path: '/api/traces/{id}/spans', summary: 'All spans of a trace', tag: 'Traces', pathParams: ['id'], ok: { status: 200, schema: SpanList, description: 'Spans' }, errors: [401, 403, 404] },
+  { method: 'get', path: '/api/traces/{id}/spans', summary: 'All spans of a trace', tag: 'Traces', pathParams: ['id'], query: SpanListQuery, ok: { status: 200, schema: SpanList, description: 'Spans' }, errors: [401, 403, 404] },
   { method: 'get', path: '/api/traces/{id}/events', summary: 'Merged timeline, cursor-paged in change order', tag: 'Traces', pathParams: ['id'], query: TimelineQuery, ok: { status: 200, schema: TimelineResponse, description: 'Timeline page' }, errors: [400, 401, 403, 404] },
   {
     method: 'get', path: '/api/traces/{id}/stream', summary: 'Live changes as Server-Sent Events (ready, trace, span, event)', tag: 'Traces', pathParams: ['id'],

@@ -96,7 +96,7 @@ export const Span = z
     output_truncated: z.boolean(),
     output_original_size_bytes: z.number().int().optional(),
     output_truncation_reason: z.string().optional(),
-    metadata: z.record(z.string(), z.unknown()),
+    metadata: z.record(z.string(), z.unknown()).optional().describe('Absent only when payloads were left out'),
     sequence: z.number().int().optional(),
     depth: z.number().int().optional(),
     change_seq: z.number().int(),
@@ -170,6 +170,11 @@ export const TraceListQuery = z
     sort_dir: z.enum(['asc', 'desc'], { error: 'sort_dir must be asc or desc' }).optional(),
   })
 export type TraceListQuery = z.infer<typeof TraceListQuery>
+
+export const SpanListQuery = z.object({
+  project_id: z.string().optional(),
+  include_payloads: boolParam('include_payloads').optional().describe('false leaves out input, output and metadata (fast tree loading)'),
+})
 
 export const TimelineQuery = z
   .object({

@@ -98,9 +98,9 @@ export function traceDetailToWire(row: TraceListRow): TraceDetail {
   }
 }
 
-export function spanToWire(row: SpanRow): Span {
+export function spanToWire(row: SpanRow, options: { payloads?: boolean } = {}): Span {
   const cost = row.total_cost == null ? undefined : normalizeDecimal(row.total_cost)
-  return {
+  const span: Span = {
     id: row.id,
     trace_id: row.trace_id,
     span_id: row.span_id,
@@ -138,6 +138,12 @@ export function spanToWire(row: SpanRow): Span {
     depth: opt(row.depth),
     change_seq: Number(row.change_seq),
   }
+  if (options.payloads === false) {
+    delete span.input
+    delete span.output
+    delete span.metadata
+  }
+  return span
 }
 
 /** A stored event as a timeline entry (narrative, SSE). */

@@ -56,7 +56,7 @@ export async function getTraceDetail(db: Kysely<DB>, projectId: string | undefin
   return traceDetailToWire(await requireTrace(db, projectId, id))
 }
 
-export async function listTraceSpans(db: Kysely<DB>, projectId: string | undefined, id: string): Promise<Span[]> {
+export async function listTraceSpans(db: Kysely<DB>, projectId: string | undefined, id: string, options: { payloads?: boolean } = {}): Promise<Span[]> {
   const trace = await requireTrace(db, projectId, id)
-  return (await q.listSpans(db, trace.project_id, trace.id)).map(spanToWire)
+  return (await q.listSpans(db, trace.project_id, trace.id, options)).map((row) => spanToWire(row, options))
 }
