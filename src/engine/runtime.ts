@@ -51,9 +51,11 @@ export async function startEngineWorker(options: EngineWorkerOptions): Promise<E
   await registerWorker(pool, id, registry)
   const utils: WorkerUtils = await makeWorkerUtils({ pgPool: pool, logger: graphileLogger(logger) })
   const events: WorkerEvents = new EventEmitter() as WorkerEvents
-  events.on('worker:create', ({ worker }) => {
-    pool.query('update engine.workers set graphile_worker_ids = array_append(graphile_worker_ids, $2) where id = $1', [id, worker.workerId]).catch(() => {})
-  })
+  // graphile-worker locks jobs under the pool's id (and, without a local queue, each worker's id).
+  const recordLockId = (lockId: string) =>
+    pool.query('update engine.workers set graphile_worker_ids = array_append(graphile_worker_ids, $2) where id = $1', [id, lockId]).catch(() => {})
+  events.on('pool:create', ({ workerPool }) => void recordLockId(workerPool.id))
+  events.on('worker:create', ({ worker }) => void recordLockId(worker.workerId))
   const runner: Runner = await run({
     pgPool: pool,
     concurrency: options.concurrency ?? 10,
