@@ -18,6 +18,8 @@ export async function deleteExpiredTraces(db: Kysely<DB>, maxSlices = 50): Promi
           and greatest(t.server_received_at, t.updated_at, coalesce(t.end_time, t.start_time, t.server_received_at))
               < now() - make_interval(days => least(floor((p.settings ->> 'retention_days')::numeric), 36500)::int)
         limit ${SLICE}
+        -- rows a batch is writing right now are left for the next run instead of waited on
+        for update of t skip locked
       )
     `.execute(db)
     const n = Number(res.numAffectedRows ?? 0)

@@ -35,6 +35,11 @@ export interface RollupInputs {
   max_end: Date | null
 }
 
+export async function traceProject(trx: Transaction<DB>, traceId: string): Promise<string | undefined> {
+  const row = await trx.selectFrom('traces').select('project_id').where('id', '=', traceId).executeTakeFirst()
+  return row?.project_id
+}
+
 /** The trace row (locked) with fresh aggregates of its spans and events; undefined if gone. */
 export async function loadRollupInputs(trx: Transaction<DB>, traceId: string): Promise<RollupInputs | undefined> {
   const { rows } = await sql<RollupInputs>`

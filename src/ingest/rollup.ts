@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely'
 import { allocateChangeSeqs, notifyChanges } from '../db/ingest-write.js'
-import { applyRollup, loadRollupInputs, markRolledUp, type RollupInputs, type RollupValues } from '../db/ingest-rollup.js'
+import { applyRollup, loadRollupInputs, markRolledUp, traceProject, type RollupInputs, type RollupValues } from '../db/ingest-rollup.js'
 import type { DB } from '../db/schema.js'
 
 // The per-trace rollup: span count, token buckets, exact cost, error count (failed spans plus
@@ -9,6 +9,11 @@ import type { DB } from '../db/schema.js'
 
 export async function rollupTrace(db: Kysely<DB>, traceId: string): Promise<'updated' | 'unchanged' | 'missing'> {
   return db.transaction().execute(async (trx) => {
+    // Lock order as in ingest: the project's change counter first, then the trace row. The other
+    // order could deadlock against a batch writing this trace.
+    const projectId = await traceProject(trx, traceId)
+    if (!projectId) return 'missing'
+    const seq = await allocateChangeSeqs(trx, projectId, 1)
     const inputs = await loadRollupInputs(trx, traceId)
     if (!inputs) return 'missing'
     const next = computeRollup(inputs)
@@ -16,7 +21,6 @@ export async function rollupTrace(db: Kysely<DB>, traceId: string): Promise<'upd
       await markRolledUp(trx, traceId, inputs.version)
       return 'unchanged'
     }
-    const seq = await allocateChangeSeqs(trx, inputs.project_id, 1)
     await applyRollup(trx, traceId, next, inputs.version, seq)
     await notifyChanges(trx, inputs.project_id, [traceId], seq)
     return 'updated'
