@@ -145,3 +145,25 @@ export function extractOutput(attrs: Attributes, events: OtlpEvent[], isTool: bo
 export function isMessageEvent(name: string): boolean {
   return name in ROLE_EVENTS || name === 'gen_ai.choice' || name === 'gen_ai.client.inference.operation.details'
 }
+
+/**
+ * Tool-call ids an LLM's output asked for, whatever the message shape (semconv parts, OpenAI-style
+ * tool_calls, OpenInference tool_call.id, Vercel toolCallId), so a reader can link the call to
+ * the execute_tool span with the same gen_ai.tool.call.id.
+ */
+export function toolCallIds(output: unknown): string[] {
+  const ids = new Set<string>()
+  const visit = (node: unknown, depth: number) => {
+    if (depth > 6 || node === null || typeof node !== 'object') return
+    if (Array.isArray(node)) {
+      for (const item of node) visit(item, depth + 1)
+      return
+    }
+    const o = node as Record<string, unknown>
+    const id = o.type === 'tool_call' ? o.id : (o.toolCallId ?? (o.function !== undefined || o.name !== undefined ? o.id : undefined))
+    if (typeof id === 'string' && id) ids.add(id)
+    for (const value of Object.values(o)) visit(value, depth + 1)
+  }
+  visit(output, 0)
+  return [...ids]
+}

@@ -4,7 +4,7 @@ import { formatIssuePath } from '../contract/validate.js'
 import { firstString } from './attributes.js'
 import { spanEvents } from './events.js'
 import { agent, conventionMetadata, cost, MODEL_KEYS, provider, requestParams, sessionAndUser, spanType, tool, usage } from './genai.js'
-import { extractInput, extractOutput } from './messages.js'
+import { extractInput, extractOutput, toolCallIds } from './messages.js'
 import { SPAN_KIND_NAMES, spanProblems, type OtlpSpan } from './model.js'
 import { nanosToIso } from './time.js'
 
@@ -104,6 +104,8 @@ function spanRow(span: OtlpSpan): IngestSpan {
   const finish = a['gen_ai.response.finish_reasons'] ?? a['ai.response.finishReason']
   if (finish !== undefined && finish !== null) metadata.finish_reasons = finish
   if (errorType) metadata.error_type = errorType
+  const calls = type === 'llm' && output ? toolCallIds(output.value) : []
+  if (calls.length) metadata.tool_call_ids = calls
   if (sessionId) metadata.session_id = sessionId
   if (userId) metadata.user_id = userId
   metadata.otel_mapping = mapping

@@ -252,6 +252,14 @@ describe('POST /v1/traces', () => {
     assert.equal(jsonOf(res).code, 'payload_too_large')
   })
 
+  it('refuses more than 10,000 spans in one export with 413', async () => {
+    const span = (i: number) => ({ traceId: 'fbf92f3577b34da6a3ce929d0e0e4736', spanId: i.toString(16).padStart(16, '1'), name: 's', startTimeUnixNano: '1' })
+    const body = JSON.stringify({ resourceSpans: [{ scopeSpans: [{ spans: Array.from({ length: 10_001 }, (_, i) => span(i)) }] }] })
+    const res = await post('/v1/traces', body, { 'content-type': 'application/json' })
+    assert.equal(res.status, 413)
+    assert.match(jsonOf(res).message, /10001 spans; at most 10000/)
+  })
+
   it('answers 415 for other content types and encodings', async () => {
     const text = await post('/v1/traces', 'hello', { 'content-type': 'text/plain' })
     assert.equal(text.status, 415)
@@ -326,6 +334,8 @@ describe('POST /v1/traces', () => {
     assert.equal(bearer.status, 200)
     const operator = await fetch(server.url + `/v1/traces?project_id=${projects.misc!.id}`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${ADMIN}` }, body: '{}' })
     assert.equal(operator.status, 200)
+    const alias = await fetch(server.url + '/api/otel/v1/traces', { method: 'POST', headers: { 'content-type': 'application/json', 'x-api-key': projects.misc!.key }, body: '{}' })
+    assert.equal(alias.status, 200)
     const operatorNoProject = await fetch(server.url + '/v1/traces', { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${ADMIN}` }, body: '{}' })
     assert.equal(operatorNoProject.status, 400)
   })

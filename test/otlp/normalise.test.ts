@@ -37,6 +37,7 @@ describe('GenAI normalisation', () => {
     assert.deepEqual(meta(chat).otel_mapping, { type: 'gen_ai.operation.name', input: 'gen_ai.input.messages', output: 'gen_ai.output.messages' })
     assert.deepEqual(meta(chat).request, { temperature: 0.2 })
     assert.deepEqual(meta(chat).finish_reasons, ['tool_calls'])
+    assert.deepEqual(meta(chat).tool_call_ids, ['call_1'], 'links the call to the execute_tool span with gen_ai.tool.call.id call_1')
     assert.equal(tool.type, 'tool')
     assert.deepEqual(tool.input, { location: 'Paris' })
     assert.equal(tool.output, 'rainy, 57°F')
@@ -188,6 +189,7 @@ describe('GenAI normalisation', () => {
     assert.equal(gen.completion_tokens, 6)
     assert.deepEqual(gen.input, [{ role: 'user', content: [{ type: 'text', text: 'Weather in Oslo?' }] }])
     assert.equal((gen.output as any[])[0].tool_calls[0].toolName, 'weather')
+    assert.deepEqual(meta(gen).tool_call_ids, ['tc1'])
     assert.equal(call.type, 'tool')
     assert.deepEqual(call.input, { city: 'Oslo' })
     assert.deepEqual(call.output, { temp: -3 })
@@ -218,6 +220,14 @@ describe('GenAI normalisation', () => {
 })
 
 describe('batch shaping', () => {
+  it('clamps an end before the start and flags it', () => {
+    const { request } = normalise([{ traceId: 'ebf92f3577b34da6a3ce929d0e0e4736', spanId: 'e0f067aa0ba902b7', name: 'backwards', start: 2_000_000_000n, end: 1_000_000_000n }])
+    const span = request.spans![0]!
+    assert.equal(span.end_time, span.start_time)
+    assert.equal((span.otel as any).end_clamped_to_start, true)
+    assert.equal((span.otel as any).end_time_unix_nano, '1000000000')
+  })
+
   it('rejects only the bad span and counts it', () => {
     const spans: SpanSpec[] = [
       ...genaiNew,
