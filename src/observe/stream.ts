@@ -82,8 +82,10 @@ export async function runTraceStream(sink: StreamSink, o: StreamOptions): Promis
     clearInterval(heartbeat)
     sub?.close()
   })
-  sink.write(`retry: 2000\n` + message('ready', { trace_id: trace.id, after: cursor }))
+  // `ready` goes out once LISTEN is active, so a client may write right after it and be heard.
   await sub?.ready
+  if (closed) return
+  sink.write(`retry: 2000\n` + message('ready', { trace_id: trace.id, after: cursor }))
   await pump()
 }
 

@@ -2,6 +2,9 @@ import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
 import { sql } from 'kysely'
 import type { TraceRow } from '../../src/db/schema.js'
+import { createLogger } from '../../src/logger.js'
+import { getTrace } from '../../src/db/traces-read.js'
+import { runTraceStream } from '../../src/observe/stream.js'
 import { createProject } from '../../src/projects.js'
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js'
 import { at, Fixtures } from '../helpers/observability-fixtures.js'
@@ -212,6 +215,53 @@ describe('timeline and live stream', () => {
     const got = await s.waitFor((m) => m.event === 'event' && m.data.message === 'after reconnect')
     assert.equal(got.data.id, ev.id)
     await s.close()
+  })
+
+  it('sends heartbeat comments while idle', async () => {
+    const chunks: string[] = []
+    const closers: Array<() => void> = []
+    const row = (await getTrace(t.db, undefined, trace.id))!
+    await runTraceStream(
+      { write: (c) => chunks.push(c), onClose: (fn) => closers.push(fn) },
+      { db: t.db, feed: undefined, logger: createLogger({ level: 'silent', format: 'json' }), trace: row, after: undefined, heartbeatMs: 30, pollMs: 60_000 },
+    )
+    await new Promise((r) => setTimeout(r, 120))
+    closers.forEach((fn) => fn())
+    assert.match(chunks[0]!, /^retry: \d+\nid: |^retry: \d+\nevent: ready/)
+    assert.ok(chunks.filter((c) => c === ': heartbeat\n\n').length >= 2, JSON.stringify(chunks))
+  })
+
+  it('still streams without a LISTEN connection, by re-reading on a timer', async () => {
+    const plain = await startTestServer(t.db) // no pool: no change feed
+    try {
+      const s = await openStream(`${plain.url}/api/traces/${trace.id}/stream`, { 'x-api-key': key })
+      await s.waitFor((m) => m.event === 'ready')
+      await f.span(trace, { span_id: 'polled', parent: 'root', name: 'polled', start: at(30) })
+      const got = await s.waitFor((m) => m.event === 'span' && m.data.span_id === 'polled', 8000)
+      assert.equal(got.data.name, 'polled')
+      await s.close()
+    } finally {
+      await plain.close()
+    }
+  })
+
+  it('keeps a timeline cursor valid after the entry it points at is deleted', async () => {
+    const ev = await f.event(trace, { span_id: 'root', event_type: 'custom', payload: { n: 1 } })
+    const page = await events()
+    let cursor: string | undefined
+    let last
+    for (;;) {
+      last = await events(cursor, 500)
+      if (!last.body.has_more) break
+      cursor = last.body.next_cursor
+    }
+    assert.ok(page.body.events.some((e: { id: string }) => e.id === ev.id))
+    const poll = last.body.poll_cursor
+    await t.db.deleteFrom('span_events').where('id', '=', ev.id).execute()
+    const after = await events(poll)
+    assert.equal(after.status, 200)
+    const ev2 = await f.event(trace, { span_id: 'root', event_type: 'custom', payload: { n: 2 } })
+    assert.deepEqual((await events(poll)).body.events.map((e: { id: string }) => e.id), [ev2.id])
   })
 
   it('refuses a malformed resume point and another project\'s trace', async () => {
