@@ -85,6 +85,21 @@ describe('session read APIs: list, detail, narrative, compare', () => {
     assert.deepEqual(await q('story-b'), [], 'never another project')
   })
 
+  it('answers malformed list parameters with 400 naming the parameter', async () => {
+    for (const [qs, param] of [
+      ['sort_by=name', 'sort_by'],
+      ['sort_dir=up', 'sort_dir'],
+      ['limit=lots', 'limit'],
+      ['offset=1e3', 'offset'],
+      [`q=${'x'.repeat(600)}`, 'q'],
+      ['project_id=123', 'project_id'],
+    ]) {
+      const res = await get(`/api/sessions?${qs}`)
+      assert.equal(res.status, 400, qs)
+      assert.match(res.body.message, new RegExp(param!), qs)
+    }
+  })
+
   it('returns one session and 404 across projects or for a malformed id', async () => {
     const res = await get(`/api/sessions/${s.story!.id}`)
     assert.equal(res.status, 200)
