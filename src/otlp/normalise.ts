@@ -83,32 +83,8 @@ function spanRow(span: OtlpSpan): IngestSpan {
   const model = firstString(a, MODEL_KEYS)
   const prov = provider(a)
   const totalCost = cost(a)
-  const { sessionId, userId } = sessionAndUser(a, span.resource.attributes)
 
-  const mapping: Record<string, unknown> = { type: typeSource }
-  if (input) mapping.input = input.source
-  if (output) mapping.output = output.source
-  const metadata: Record<string, unknown> = { ...conventionMetadata(a) }
-  const service = firstString(span.resource.attributes, ['service.name'])
-  if (service) metadata.service_name = service
-  const op = firstString(a, ['gen_ai.operation.name'])
-  if (op) metadata.operation = op
-  const toolInfo = tool(a)
-  if (toolInfo) metadata.tool = toolInfo
-  const agentInfo = agent(a)
-  if (agentInfo) metadata.agent = agentInfo
-  const params = requestParams(a)
-  if (params) metadata.request = params
-  const responseId = firstString(a, ['gen_ai.response.id', 'ai.response.id'])
-  if (responseId) metadata.response_id = responseId
-  const finish = a['gen_ai.response.finish_reasons'] ?? a['ai.response.finishReason']
-  if (finish !== undefined && finish !== null) metadata.finish_reasons = finish
-  if (errorType) metadata.error_type = errorType
-  const calls = type === 'llm' && output ? toolCallIds(output.value) : []
-  if (calls.length) metadata.tool_call_ids = calls
-  if (sessionId) metadata.session_id = sessionId
-  if (userId) metadata.user_id = userId
-  metadata.otel_mapping = mapping
+  const metadata = spanMetadata(span, type, { type: typeSource, input: input?.source, output: output?.source }, output?.value, errorType)
 
   const row: IngestSpan = {
     trace_id: span.traceId,
@@ -138,6 +114,40 @@ function spanRow(span: OtlpSpan): IngestSpan {
     else metadata.cost = totalCost
   }
   return row
+}
+
+/** The GenAI facts without a column of their own, and which attributes the mapping used. */
+function spanMetadata(
+  span: OtlpSpan,
+  type: string,
+  mapping: { type: string; input?: string; output?: string },
+  output: unknown,
+  errorType: string | undefined,
+): Record<string, unknown> {
+  const a = span.attributes
+  const metadata: Record<string, unknown> = { ...conventionMetadata(a) }
+  const service = firstString(span.resource.attributes, ['service.name'])
+  if (service) metadata.service_name = service
+  const op = firstString(a, ['gen_ai.operation.name'])
+  if (op) metadata.operation = op
+  const toolInfo = tool(a)
+  if (toolInfo) metadata.tool = toolInfo
+  const agentInfo = agent(a)
+  if (agentInfo) metadata.agent = agentInfo
+  const params = requestParams(a)
+  if (params) metadata.request = params
+  const responseId = firstString(a, ['gen_ai.response.id', 'ai.response.id'])
+  if (responseId) metadata.response_id = responseId
+  const finish = a['gen_ai.response.finish_reasons'] ?? a['ai.response.finishReason']
+  if (finish !== undefined && finish !== null) metadata.finish_reasons = finish
+  if (errorType) metadata.error_type = errorType
+  const calls = type === 'llm' && output !== undefined ? toolCallIds(output) : []
+  if (calls.length) metadata.tool_call_ids = calls
+  const { sessionId, userId } = sessionAndUser(a, span.resource.attributes)
+  if (sessionId) metadata.session_id = sessionId
+  if (userId) metadata.user_id = userId
+  metadata.otel_mapping = Object.fromEntries(Object.entries(mapping).filter(([, v]) => v !== undefined))
+  return metadata
 }
 
 /** Attribute strings this long that became the span's input or output are not stored twice. */
