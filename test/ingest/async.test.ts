@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
 import { makeWorkerUtils, type Runner, type WorkerUtils } from 'graphile-worker'
+import { DEFAULT_INGEST_SETTINGS } from '../../src/config.js'
 import { INGEST_SWEEP_TASK } from '../../src/jobs/tasks/ingest.js'
 import { startWorker } from '../../src/jobs/worker.js'
 import { silentLogger } from '../../src/logger.js'
@@ -184,5 +185,21 @@ describe('async ingest and rollups with a real worker', () => {
     })
     assert.equal(failing.status, 'failed')
     await stop()
+  })
+
+  it('with CONTINUA_INGEST_DEFAULT_MODE=async a plain request is stored for the worker', async () => {
+    const asyncServer = await startTestServer(t.db, { ingest: { ...DEFAULT_INGEST_SETTINGS, defaultMode: 'async' } })
+    try {
+      const res = await api(asyncServer.url, 'POST', '/v1/ingest', {
+        body: { batch_key: 'default-async', spans: [{ trace_id: 'tr-da', span_id: 's', name: 's', start_time: T0 }] },
+        headers: { 'x-api-key': key },
+      })
+      assert.equal(res.status, 202)
+      assert.equal(res.body.status, 'accepted')
+      const row = await t.pool.query(`select mode, status from ingest_batches where id = $1`, [res.body.batch_id])
+      assert.deepEqual(row.rows[0], { mode: 'async', status: 'queued' })
+    } finally {
+      await asyncServer.close()
+    }
   })
 })

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
+import { gzipSync } from 'node:zlib'
 import { createProject } from '../../src/projects.js'
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js'
 import { api, startTestServer, type TestServer } from '../helpers/server.js'
@@ -216,5 +217,16 @@ describe('POST /v1/ingest over HTTP', () => {
     const malformed = await api(server.url, 'GET', `/v1/ingest/batches/not-a-uuid`, { headers: { 'x-api-key': key } })
     assert.equal(malformed.status, 404)
     assert.ok((await count('ingest_batches')) > 0)
+  })
+
+  it('accepts a gzip-encoded body', async () => {
+    const body = gzipSync(Buffer.from(JSON.stringify({ batch_key: 'gz-1', spans: [span(1, 'tr-gz')] })))
+    const res = await fetch(`${server.url}/v1/ingest?sync=true`, {
+      method: 'POST',
+      headers: { 'x-api-key': key, 'content-type': 'application/json', 'content-encoding': 'gzip' },
+      body,
+    })
+    assert.equal(res.status, 200)
+    assert.equal(((await res.json()) as { span_count: number }).span_count, 1)
   })
 })

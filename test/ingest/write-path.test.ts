@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
+import pg from 'pg'
+import { EVENT_KINDS } from '../../src/contract/ingest.js'
 import { ingestSync } from '../../src/ingest/index.js'
 import { createProject } from '../../src/projects.js'
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js'
@@ -116,5 +118,46 @@ describe('ingest write path', () => {
     const other = await ingestSync(t.db, projectId, { ...body, batch_key: 'ev2' })
     assert.equal(other.status, 'ok')
     assert.equal(other.event_count, 0)
+  })
+
+  it('notifies continua_changes on commit with the project, traces and highest change number', async () => {
+    const listener = new pg.Client({ connectionString: t.url })
+    await listener.connect()
+    try {
+      const received: string[] = []
+      listener.on('notification', (n) => received.push(n.payload ?? ''))
+      await listener.query('listen continua_changes')
+      const res = await ingestSync(t.db, projectId, {
+        batch_key: 'notify-1',
+        spans: [{ trace_id: 'tr-n1', span_id: 'a', name: 'a', start_time: T0 }, { trace_id: 'tr-n2', span_id: 'b', name: 'b', start_time: T0 }],
+      })
+      assert.equal(res.status, 'ok')
+      const deadline = Date.now() + 5000
+      while (received.length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20))
+      const msg = JSON.parse(received[0]!) as { p: string; t: string[]; s: number }
+      assert.equal(msg.p, projectId)
+      const { rows } = await t.pool.query(
+        `select id, change_seq from traces where project_id = $1 and trace_id in ('tr-n1', 'tr-n2') order by id`,
+        [projectId],
+      )
+      assert.deepEqual(msg.t, rows.map((r) => r.id))
+      const [{ max }] = await q(`select max(change_seq)::int as max from spans where project_id = $1`, [projectId])
+      assert.equal(msg.s, max)
+    } finally {
+      await listener.end()
+    }
+  })
+
+  it('stores all 11 event kinds with the default level info', async () => {
+    const res = await ingestSync(t.db, projectId, {
+      batch_key: 'kinds',
+      events: EVENT_KINDS.map((kind, i) => ({ trace_id: 'tr-kinds', span_id: 's', event_type: kind, sequence: i, payload: { i } })),
+    })
+    assert.equal(res.event_count, 11)
+    const rows = await q(
+      `select e.event_type, e.level from span_events e join traces t on t.id = e.trace_id where t.trace_id = 'tr-kinds' order by e.sequence`,
+    )
+    assert.deepEqual(rows.map((r) => r.event_type), [...EVENT_KINDS])
+    assert.ok(rows.every((r) => r.level === 'info'))
   })
 })
