@@ -10,7 +10,7 @@ import type { DB } from '../../src/db/schema.js'
 import { ContinuaError } from '../../src/errors.js'
 import { acceptAsync, batchStatus } from '../../src/ingest/batches.js'
 import { hashBody, ingestValidated } from '../../src/ingest/index.js'
-import { assertStorableStrings } from '../../src/ingest/prepare.js'
+import { assertJsonDepth, assertStorableStrings } from '../../src/ingest/prepare.js'
 import type { Logger } from '../../src/logger.js'
 import { principalOf } from '../middleware/auth.js'
 
@@ -62,6 +62,7 @@ export function ingestRoutes(db: Kysely<DB>, settings: IngestSettings, logger: L
     const mode = chooseMode(req.query.sync, req.get(ASYNC_VERSION_HEADER), settings)
     const raw = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0)
     const text = raw.toString('utf8')
+    assertJsonDepth(text)
     const request = parseInput(IngestRequest, parseBody(text))
     assertStorableStrings(request, text)
     const bodyHash = hashBody(raw)

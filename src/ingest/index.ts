@@ -7,7 +7,7 @@ import { claimBatchKey, completeBatchCounts, type BatchClaim } from '../db/inges
 import type { DB, IngestBatchRow } from '../db/schema.js'
 import { ContinuaError } from '../errors.js'
 import type { Logger } from '../logger.js'
-import { prepareBatch } from './prepare.js'
+import { assertJsonDepth, MAX_JSON_DEPTH, prepareBatch } from './prepare.js'
 import { writePrepared } from './write.js'
 
 // The ingest entry point. OTLP, `continua seed` and POST /v1/ingest (sync and server-default
@@ -27,9 +27,11 @@ export interface IngestOptions {
 /** Validates and ingests one batch inline. */
 export async function ingestSync(db: Kysely<DB>, projectId: string, request: IngestRequest, options?: IngestOptions): Promise<IngestResponse> {
   const parsed = parseInput(IngestRequest, request)
+  const text = requestJson(parsed)
+  assertJsonDepth(text)
   return ingestValidated(db, projectId, parsed, {
     mode: options?.mode ?? 'sync',
-    bodyHash: options?.bodyHash ?? hashBody(JSON.stringify(request)),
+    bodyHash: options?.bodyHash ?? hashBody(text),
     maxPayloadBytes: options?.maxPayloadBytes ?? DEFAULT_INGEST_SETTINGS.maxPayloadBytes,
     logger: options?.logger,
   })
@@ -84,6 +86,18 @@ export function repeatedBatch(claim: Exclude<BatchClaim, { created: true }>, bat
     )
   }
   return { status: 'duplicate', batch_key: batchKey, batch_id: claim.id }
+}
+
+/** The request as JSON text; a value too deep to serialise is a validation error, not a crash. */
+function requestJson(request: IngestRequest): string {
+  try {
+    return JSON.stringify(request)
+  } catch (err) {
+    if (err instanceof RangeError) {
+      throw new ContinuaError('validation_error', `request: JSON is nested more than ${MAX_JSON_DEPTH} levels deep`)
+    }
+    throw err
+  }
 }
 
 export function hashBody(body: string | Buffer): string {

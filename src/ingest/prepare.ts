@@ -430,3 +430,31 @@ function findBadString(value: unknown, path: string): { path: string; problem: s
   }
   return undefined
 }
+
+/** Deepest nesting of arrays/objects a request may have (the envelope itself uses four levels). */
+export const MAX_JSON_DEPTH = 128
+
+/**
+ * Refuses JSON nested deeper than MAX_JSON_DEPTH: deeper values overflow the stack of
+ * JSON.stringify and of Postgres's jsonb parser. Scans the text once, without recursion.
+ */
+export function assertJsonDepth(text: string): void {
+  let depth = 0
+  let inString = false
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i)
+    if (inString) {
+      if (c === 92) i++ // backslash: skip the escaped character
+      else if (c === 34) inString = false
+      continue
+    }
+    if (c === 34) inString = true
+    else if (c === 91 || c === 123) {
+      if (++depth > MAX_JSON_DEPTH) {
+        throw new ContinuaError('validation_error', `request body: JSON is nested more than ${MAX_JSON_DEPTH} levels deep`, [
+          { path: '', message: `nested more than ${MAX_JSON_DEPTH} levels deep` },
+        ])
+      }
+    } else if (c === 93 || c === 125) depth--
+  }
+}

@@ -184,6 +184,8 @@ describe('POST /v1/ingest over HTTP', () => {
       '{"batch_key":"k","traces":[{"trace_id":"t","metadata":[1]}]}',
       '{"batch_key":"k","traces":[{"trace_id":"t","input":"\\ud800"}]}',
       '{"batch_key":"k","traces":[{"trace_id":"t","metadata":{"a\\u0000":1}}]}',
+      '{"batch_key":"k","traces":[{"trace_id":"t","input":' + '['.repeat(100000) + ']'.repeat(100000) + '}]}',
+      '{"batch_key":"k","traces":[{"trace_id":"t","input":' + '{"a":'.repeat(500) + '1' + '}'.repeat(500) + '}]}',
     ]
     // generated variants: a wrong value in every span position
     const invalid: Array<[string, unknown]> = [

@@ -160,4 +160,13 @@ describe('ingest write path', () => {
     assert.deepEqual(rows.map((r) => r.event_type), [...EVENT_KINDS])
     assert.ok(rows.every((r) => r.level === 'info'))
   })
+
+  it('refuses payloads nested too deeply instead of crashing', async () => {
+    let deep: unknown = 1
+    for (let i = 0; i < 200; i++) deep = [deep]
+    await assert.rejects(
+      ingestSync(t.db, projectId, { batch_key: 'deep', traces: [{ trace_id: 'tr-deep', input: deep }] }),
+      (err: Error & { code?: string }) => err.code === 'validation_error' && /nested more than 128/.test(err.message),
+    )
+  })
 })
