@@ -6,7 +6,7 @@ import { writeCredentials } from '../src/credentials.js'
 import { openDatabase, type Database } from '../src/db/connection.js'
 import { assertNoPendingMigrations, migrateUp, pendingMigrations } from '../src/db/migrate.js'
 import { ContinuaError } from '../src/errors.js'
-import { installWorkerSchema, startWorker } from '../src/jobs/worker.js'
+import { installWorkerSchema, startWorker, workerContext } from '../src/jobs/worker.js'
 import type { Logger } from '../src/logger.js'
 import { bootstrapDefaultProject } from '../src/projects.js'
 import { createApp } from './app.js'
@@ -45,14 +45,7 @@ export async function startServe(options: ServeOptions): Promise<RunningServer> 
       say(`Saved to ${file}`)
     }
     if (options.worker) {
-      runner = await startWorker({
-        db: database.db,
-        pool: database.pool,
-        logger,
-        concurrency: config.workerConcurrency,
-        revokedKeyRetentionDays: config.revokedKeyRetentionDays,
-        ingest: config.ingest,
-      })
+      runner = await startWorker(workerContext(config, database, logger))
     }
     const app = createApp({ db: database.db, logger, auth: { adminToken: config.adminToken, host: config.host }, maxBodyBytes: config.maxBodyBytes, pool: database.pool, ingest: config.ingest, otlpMaxBodyBytes: config.otlpMaxBodyBytes })
     server = http.createServer(app)

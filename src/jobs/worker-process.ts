@@ -2,7 +2,7 @@ import type { ContinuaConfig } from '../config.js'
 import { openDatabase } from '../db/connection.js'
 import { assertNoPendingMigrations } from '../db/migrate.js'
 import type { Logger } from '../logger.js'
-import { startWorker } from './worker.js'
+import { startWorker, workerContext } from './worker.js'
 import type { EngineWorker } from '../engine/runtime.js'
 
 /** A standalone worker process: refuses to start on an unmigrated database. */
@@ -14,14 +14,7 @@ export async function runWorkerProcess(
   const database = await openDatabase(config, logger, 'worker')
   try {
     await assertNoPendingMigrations(database.pool)
-    const runner = await startWorker({
-      db: database.db,
-      pool: database.pool,
-      logger,
-      concurrency: config.workerConcurrency,
-      revokedKeyRetentionDays: config.revokedKeyRetentionDays,
-      ingest: config.ingest,
-    })
+    const runner = await startWorker(workerContext(config, database, logger))
     // With user definitions, also run the durable engine for exactly what they registered.
     let engine: EngineWorker | undefined
     if (options.workflows?.length) {

@@ -9,7 +9,7 @@ import {
 } from 'graphile-worker'
 import type { Kysely } from 'kysely'
 import type pg from 'pg'
-import { DEFAULT_INGEST_SETTINGS, type IngestSettings } from '../config.js'
+import { DEFAULT_INGEST_SETTINGS, type ContinuaConfig, type IngestSettings } from '../config.js'
 import type { DB } from '../db/schema.js'
 import type { Logger } from '../logger.js'
 import { INGEST_RETENTION_TASK, INGEST_SWEEP_TASK, ingestTasks } from './tasks/ingest.js'
@@ -26,6 +26,18 @@ export interface WorkerContext {
   revokedKeyRetentionDays: number
   /** Ingest settings (truncation limit, failed payload retention); defaults when absent. */
   ingest?: IngestSettings
+}
+
+/** The worker context a process builds from its config and its own pool. */
+export function workerContext(config: ContinuaConfig, database: { db: Kysely<DB>; pool: pg.Pool }, logger: Logger): WorkerContext {
+  return {
+    db: database.db,
+    pool: database.pool,
+    logger,
+    concurrency: config.workerConcurrency,
+    revokedKeyRetentionDays: config.revokedKeyRetentionDays,
+    ingest: config.ingest,
+  }
 }
 
 export function graphileLogger(logger: Logger): GraphileLogger {
