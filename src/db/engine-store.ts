@@ -1,4 +1,5 @@
 import type pg from 'pg'
+import { projectEvents } from '../engine/projection.js'
 
 // Low-level engine store: transactions, the run row lock, history appends and job enqueueing.
 // Jobs are enqueued with graphile_worker.add_job inside the same transaction as the state change
@@ -87,6 +88,8 @@ export async function appendEvents(c: Client, run: RunRow, events: NewEvent[]): 
   await c.query(`insert into engine.history (project_id, run_id, sequence_no, event_type, payload) values ${values.join(', ')}`, params)
   run.last_seq += events.length
   await c.query('update engine.runs set last_seq = $2, updated_at = now() where id = $1', [run.id, run.last_seq])
+  // Invariant 5: the trace tables move in the same transaction as the history they mirror.
+  await projectEvents(c, run, events.map((e, i) => ({ seq: first + i, type: e.type, payload: e.payload })))
   return events.map((_, i) => first + i)
 }
 

@@ -1,0 +1,218 @@
+import type pg from 'pg'
+import type { RunRow } from '../db/engine-store.js'
+
+// Every run is also a trace. History events are mirrored into traces / spans / span_events in
+// the same transaction that appends them, so the debugger is never behind the engine:
+//   trace  `engine:<run>`                       one per run (children and continuations get their own)
+//   span   `engine:root:<run>`                  the run (type chain)
+//   span   `engine:activity:<run>:<key>:<n>`    one per activity attempt, so retries are visible
+//   events on the root span for waits, signals, decisions and everything else.
+
+const CHANGES_CHANNEL = 'continua_changes'
+const ROLLUP_TASK = 'continua.trace.rollup'
+
+interface Projected {
+  seq: number
+  type: string
+  payload: Record<string, unknown>
+}
+
+interface EventRow {
+  span_id: string
+  event_type: string
+  level: string
+  message: string
+  payload: Record<string, unknown>
+  sequence: number
+  key: string
+}
+
+const TERMINAL_TRACE_STATUS: Record<string, 'completed' | 'failed'> = {
+  'workflow.completed': 'completed',
+  'workflow.continued_as_new': 'completed',
+  'workflow.failed': 'failed',
+  'workflow.cancelled': 'failed',
+  'workflow.terminated': 'failed',
+}
+
+export const traceIdOf = (runId: string) => `engine:${runId}`
+const rootSpan = (runId: string) => `engine:root:${runId}`
+const activitySpan = (runId: string, key: unknown, attempt: number) => `engine:activity:${runId}:${String(key)}:${attempt}`
+
+export async function projectEvents(c: pg.PoolClient, run: RunRow, events: Projected[]): Promise<void> {
+  const { rows: seqRows } = await c.query<{ last_seq: number }>(
+    `insert into project_change_counters as c (project_id, last_seq) values ($1, 1)
+     on conflict (project_id) do update set last_seq = c.last_seq + 1 returning last_seq`,
+    [run.project_id],
+  )
+  const change = Number(seqRows[0]!.last_seq)
+  let traceUuid: string | undefined
+  const out: EventRow[] = []
+  let terminal = false
+
+  for (const ev of events) {
+    const p = ev.payload
+    let k = 0
+    const ev0 = (event_type: string, message: string, extra: Record<string, unknown> = {}, level = 'info', span = rootSpan(run.id)) => {
+      k++
+      out.push({ span_id: span, event_type, level, message, payload: { ...extra, engine_event_type: ev.type, engine_sequence_no: ev.seq }, sequence: ev.seq * 10 + k, key: `${run.id}:${ev.seq}:${k}` })
+    }
+
+    switch (ev.type) {
+      case 'workflow.started':
+        traceUuid = await openTrace(c, run, p, change)
+        ev0('state_change', `run ${run.run_number} started`, { run_number: run.run_number })
+        break
+      case 'activity.scheduled':
+        await upsertSpan(c, run, activitySpan(run.id, p.activity_key, 1), String(p.activity_type), { input: p.input, attempt: 1 }, change)
+        ev0('wait', `waiting for activity ${String(p.activity_type)}`, { wait_kind: 'activity', phase: 'entered', wait_id: `activity:${String(p.activity_key)}` })
+        break
+      case 'activity.retry_scheduled': {
+        const n = Number(p.failed_attempt)
+        await closeSpan(c, run, activitySpan(run.id, p.activity_key, n), 'failed', { error_code: p.error_code, error_message: p.error_message }, String(p.error_message ?? ''), change)
+        await upsertSpan(c, run, activitySpan(run.id, p.activity_key, n + 1), String(p.activity_type), { attempt: n + 1, next_available_at: p.next_available_at }, change)
+        ev0('log', `activity ${String(p.activity_type)} attempt ${n} failed; retry scheduled`, p, 'warning')
+        break
+      }
+      case 'activity.completed':
+      case 'activity.failed': {
+        const ok = ev.type === 'activity.completed'
+        const span = activitySpan(run.id, p.activity_key, Number(p.attempts ?? 1))
+        await closeSpan(c, run, span, ok ? 'completed' : 'failed', ok ? p.output : { error_code: p.error_code, error_message: p.error_message }, ok ? null : String(p.error_message ?? ''), change)
+        ev0('decision', `activity ${String(p.activity_type)} ${ok ? 'completed' : 'failed'}`, { question: `activity:${String(p.activity_key)}:outcome`, chosen: ok ? 'completed' : 'failed' })
+        ev0('wait', 'activity resolved', { wait_kind: 'activity', phase: 'resolved', wait_id: `activity:${String(p.activity_key)}`, resolution: ok ? 'completed' : 'failed' })
+        break
+      }
+      case 'timer.scheduled':
+        ev0('wait', `sleeping ${String(p.duration_ms)} ms`, { wait_kind: 'timer', phase: 'entered', wait_id: `timer:${String(p.timer_key)}`, due_at: p.due_at })
+        break
+      case 'timer.fired':
+        ev0('wait', 'timer fired', { wait_kind: 'timer', phase: 'resolved', wait_id: `timer:${String(p.timer_key)}`, resolution: 'fired' })
+        break
+      case 'signal.received':
+        ev0('message', `signal ${String(p.signal_name)}`, { signal_name: p.signal_name, signal_payload: p.payload })
+        break
+      case 'cancel.requested':
+        ev0('state_change', 'cancel requested', {}, 'warning')
+        break
+      default:
+        if (TERMINAL_TRACE_STATUS[ev.type]) {
+          terminal = true
+          await closeTrace(c, run, ev.type, p, change)
+          ev0('state_change', ev.type.replace('workflow.', 'run '), p, TERMINAL_TRACE_STATUS[ev.type] === 'failed' ? 'error' : 'info')
+        } else {
+          ev0('custom', ev.type, { ...p, __continua_original_event_type: ev.type })
+        }
+    }
+  }
+
+  if (!traceUuid) {
+    const { rows } = await c.query<{ id: string }>(`select id from traces where project_id = $1 and trace_id = $2`, [run.project_id, traceIdOf(run.id)])
+    traceUuid = rows[0]?.id
+  }
+  if (!traceUuid) return
+  await c.query(`update traces set change_seq = $3, updated_at = now() where id = $1 and project_id = $2`, [traceUuid, run.project_id, change])
+  if (out.length) {
+    await c.query(
+      `insert into span_events (project_id, trace_id, span_id, event_type, level, event_ts, sequence, message, payload, idempotency_key, change_seq)
+       select $1, $2, x.span_id, x.event_type, x.level, now(), x.sequence, x.message, x.payload, x.key, $3
+       from json_to_recordset($4::json) as x(span_id text, event_type text, level text, sequence integer, message text, payload jsonb, key text)
+       on conflict (project_id, idempotency_key) where idempotency_key is not null do nothing`,
+      [run.project_id, traceUuid, change, JSON.stringify(out)],
+    )
+  }
+  if (terminal) {
+    await c.query(`select graphile_worker.add_job($1, json_build_object('trace_id', $2::text), run_at => now() + interval '200 milliseconds', job_key => $3, max_attempts => 10)`, [
+      ROLLUP_TASK,
+      traceUuid,
+      `trace_rollup:${traceUuid}`,
+    ])
+  }
+  await c.query(`select pg_notify($1, $2)`, [CHANGES_CHANNEL, JSON.stringify({ p: run.project_id, t: [traceUuid], s: change })])
+}
+
+async function openTrace(c: pg.PoolClient, run: RunRow, p: Record<string, unknown>, change: number): Promise<string> {
+  const instanceKey = String(p.instance_key ?? '')
+  const { rows: session } = await c.query<{ id: string }>(
+    `insert into sessions (project_id, external_id, name) values ($1, $2, $3)
+     on conflict (project_id, external_id) do update set last_activity_at = now(), updated_at = now() returning id`,
+    [run.project_id, instanceKey, instanceKey],
+  )
+  const engine = { run_id: run.id, instance_key: instanceKey, definition_name: run.definition_name, definition_version: run.definition_version, run_number: run.run_number }
+  const { rows } = await c.query<{ id: string }>(
+    `insert into traces (project_id, session_id, trace_id, name, metadata, input, status, status_explicit, start_time, change_seq,
+       engine_run_id, engine_instance_key, engine_definition_name, engine_definition_version, engine_run_status, engine_parent_run_id, engine_root_run_id)
+     values ($1, $2, $3, $4, $5::jsonb, $6::jsonb, 'running', true, now(), $7, $8, $9, $10, $11, 'queued', $12, $13)
+     on conflict (project_id, trace_id) do update set updated_at = now() returning id`,
+    [
+      run.project_id,
+      session[0]!.id,
+      traceIdOf(run.id),
+      run.definition_name,
+      JSON.stringify({ engine: { ...engine, continued_from_run_id: run.continued_from_run_id, parent_run_id: run.parent_run_id } }),
+      JSON.stringify(p.input ?? null),
+      change,
+      run.id,
+      instanceKey,
+      run.definition_name,
+      run.definition_version,
+      run.parent_run_id,
+      run.root_run_id,
+    ],
+  )
+  await upsertSpan(c, run, rootSpan(run.id), run.definition_name, { input: p.input ?? null, type: 'chain', parent: null }, change)
+  return rows[0]!.id
+}
+
+async function upsertSpan(
+  c: pg.PoolClient,
+  run: RunRow,
+  spanId: string,
+  name: string,
+  o: { input?: unknown; attempt?: number; type?: string; parent?: string | null; next_available_at?: unknown },
+  change: number,
+): Promise<void> {
+  await c.query(
+    `insert into spans (project_id, trace_id, span_id, parent_span_id, name, type, status, start_time, input, metadata, change_seq, first_change_seq)
+     select $1, t.id, $3, $4, $5, $6, 'running', now(), $7::jsonb, $8::jsonb, $9, $9
+     from traces t where t.project_id = $1 and t.trace_id = $2
+     on conflict (trace_id, span_id) do nothing`,
+    [
+      run.project_id,
+      traceIdOf(run.id),
+      spanId,
+      o.parent === undefined ? rootSpan(run.id) : o.parent,
+      name,
+      o.type ?? 'tool',
+      JSON.stringify(o.input ?? null),
+      JSON.stringify(o.attempt ? { engine_attempt: o.attempt } : {}),
+      change,
+    ],
+  )
+}
+
+async function closeSpan(c: pg.PoolClient, run: RunRow, spanId: string, status: 'completed' | 'failed', output: unknown, message: string | null, change: number): Promise<void> {
+  await c.query(
+    `update spans s set status = $4, status_message = $5, output = $6::jsonb, end_time = now(),
+       duration_ms = (extract(epoch from now() - s.start_time) * 1000)::bigint, change_seq = $7, updated_at = now()
+     from traces t where t.project_id = $1 and t.trace_id = $2 and s.trace_id = t.id and s.span_id = $3`,
+    [run.project_id, traceIdOf(run.id), spanId, status, message, JSON.stringify(output ?? null), change],
+  )
+}
+
+async function closeTrace(c: pg.PoolClient, run: RunRow, type: string, p: Record<string, unknown>, change: number): Promise<void> {
+  const status = TERMINAL_TRACE_STATUS[type]!
+  const output = type === 'workflow.completed' ? (p.result ?? null) : type === 'workflow.continued_as_new' ? { continued_as_new: true, input: p.input ?? null } : { error_code: p.error_code ?? type.slice(9), error_message: p.error_message ?? null, status: type.slice(9) }
+  await c.query(
+    `update traces set status = $3, output = $4::jsonb, end_time = now(), duration_ms = (extract(epoch from now() - start_time) * 1000)::bigint,
+       change_seq = $5, updated_at = now() where project_id = $1 and trace_id = $2`,
+    [run.project_id, traceIdOf(run.id), status, JSON.stringify(output), change],
+  )
+  await closeSpan(c, run, rootSpan(run.id), status, output, status === 'failed' ? String(p.error_message ?? type) : null, change)
+  // Activities still open when the run ended (cancel, terminate, continue-as-new) are closed too.
+  await c.query(
+    `update spans s set status = 'failed', status_message = 'run ended', end_time = now(), change_seq = $3, updated_at = now()
+     from traces t where t.project_id = $1 and t.trace_id = $2 and s.trace_id = t.id and s.status = 'running'`,
+    [run.project_id, traceIdOf(run.id), change],
+  )
+}
