@@ -14,17 +14,23 @@ const externalId = (what: string) =>
     .max(MAX_ID, `${what} must be at most ${MAX_ID} characters`)
     .refine((v) => !v.includes('\u0000'), `${what} must not contain NUL bytes`)
 
-/** True when the date part names a real calendar day (the ISO regex alone admits 2026-02-30). */
-function isRealCalendarDate(value: string): boolean {
+/**
+ * True when the date names a real calendar day (the ISO regex alone admits 2026-02-30) and the
+ * offset is one Postgres can store (at most ±15:59).
+ */
+function isStorableTimestamp(value: string): boolean {
   const m = /^(\d{4})-(\d{2})-(\d{2})/.exec(value)
   if (!m) return false
   const [y, mo, d] = [Number(m[1]), Number(m[2]), Number(m[3])]
-  const date = new Date(Date.UTC(y, mo - 1, d))
-  return y >= 1 && date.getUTCFullYear() === y && date.getUTCMonth() === mo - 1 && date.getUTCDate() === d
+  const date = new Date(0)
+  date.setUTCFullYear(y, mo - 1, d)
+  if (y < 1 || date.getUTCFullYear() !== y || date.getUTCMonth() !== mo - 1 || date.getUTCDate() !== d) return false
+  const offset = /([+-])(\d{2}):?(\d{2})$/.exec(value)
+  return !offset || Number(offset[2]) <= 15
 }
 const timestamp = z.iso
   .datetime({ offset: true, error: 'expected an RFC 3339 timestamp such as 2026-01-02T03:04:05.678Z' })
-  .refine(isRealCalendarDate, 'expected a real calendar date')
+  .refine(isStorableTimestamp, 'expected a real calendar date and a UTC offset of at most ±15:59')
 const tokenCount = z.number({ error: 'expected a whole number' }).int('expected a whole number').min(0, 'must not be negative').max(Number.MAX_SAFE_INTEGER)
 const int32 = z.number({ error: 'expected a whole number' }).int('expected a whole number').min(-2147483648).max(2147483647)
 const jsonObject = z.record(z.string(), z.unknown(), { error: 'expected a JSON object' })

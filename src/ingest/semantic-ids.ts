@@ -25,7 +25,7 @@ export function isSemanticKind(kind: string): kind is SemanticKind {
 
 /** The stable part of a payload, as canonical JSON. */
 export function semanticBasis(kind: SemanticKind, payload: Record<string, unknown> | null | undefined): string {
-  const out: Record<string, unknown> = {}
+  const out: Record<string, unknown> = Object.create(null) as Record<string, unknown>
   for (const [k, v] of Object.entries(payload ?? {})) {
     if (k === 'effect_id' || k === 'wait_id' || k.startsWith('__continua')) continue
     if (kind === 'wait' && WAIT_VOLATILE.has(k)) continue
@@ -48,7 +48,7 @@ export function canonicalJson(value: unknown): string {
 function sortKeys(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(sortKeys)
   if (value && typeof value === 'object') {
-    const out: Record<string, unknown> = {}
+    const out: Record<string, unknown> = Object.create(null) as Record<string, unknown>
     for (const k of Object.keys(value).sort()) out[k] = sortKeys((value as Record<string, unknown>)[k])
     return out
   }

@@ -88,7 +88,8 @@ function shrinkObject(value: Record<string, unknown>, budget: number): Record<st
   // Reserve room for "{", "}", and ',"_truncated":true'.
   const reserve = 2 + byteLength(',"_truncated":true')
   if (budget < reserve) return undefined
-  const out: Record<string, unknown> = {}
+  // A null prototype keeps a "__proto__" key an ordinary key.
+  const out: Record<string, unknown> = Object.create(null) as Record<string, unknown>
   let used = reserve
   let count = 0
   for (const key of Object.keys(value).sort()) {

@@ -177,6 +177,7 @@ describe('POST /v1/ingest over HTTP', () => {
       '{"batch_key":"k","events":[{"trace_id":"t","span_id":"s","event_type":"span_started"}]}',
       '{"batch_key":"k","events":[{"trace_id":"t","span_id":"s","sequence":99999999999}]}',
       '{"batch_key":"k","spans":[{"trace_id":"t","span_id":"s","name":"n","start_time":"2026-02-30T00:00:00Z"}]}',
+      '{"batch_key":"k","spans":[{"trace_id":"t","span_id":"s","name":"n","start_time":"2026-01-01T00:00:00+20:00"}]}',
       '{"batch_key":"k","spans":[{"trace_id":"t","span_id":"s","name":"n","start_time":"2026-01-01T00:00:00Z","total_cost":-1}]}',
       '{"batch_key":"k","spans":[{"trace_id":"t","span_id":"s","name":"n","start_time":"2026-01-01T00:00:00Z","total_cost":"1e5"}]}',
       '{"batch_key":"k","spans":[{"trace_id":"t","span_id":"s","name":"n","start_time":"2026-01-01T00:00:00Z","prompt_tokens":1.5}]}',
