@@ -67,6 +67,8 @@ export const settingsSchema = z.object({
   CONTINUA_API_URL: z.url({ error: 'expected an http(s) URL' }).optional(),
   /** API key for CLI commands that talk over HTTP. */
   CONTINUA_API_KEY: z.string().min(1).optional(),
+  /** Any non-empty value turns colour off in CLI output (https://no-color.org). */
+  NO_COLOR: z.string().optional(),
   /** How POST /v1/ingest answers when neither ?sync=true nor X-Continua-Async-Version is sent. */
   CONTINUA_INGEST_DEFAULT_MODE: z.enum(['sync', 'async'], { error: 'expected sync or async' }).default('sync'),
   /** Largest accepted POST /v1/ingest body, in bytes. */
@@ -101,6 +103,7 @@ export interface ContinuaConfig {
   readonly revokedKeyRetentionDays: number
   readonly apiUrl: string | undefined
   readonly apiKey: string | undefined
+  readonly noColor: boolean
   readonly ingest: IngestSettings
   readonly otlpMaxBodyBytes: number
   readonly engine: { readonly workerTimeoutMs: number; readonly crashAt: string | undefined }
@@ -171,6 +174,7 @@ export function loadConfig(
     revokedKeyRetentionDays: s.CONTINUA_REVOKED_KEY_RETENTION_DAYS,
     apiUrl: s.CONTINUA_API_URL,
     apiKey: s.CONTINUA_API_KEY,
+    noColor: s.NO_COLOR !== undefined,
     ingest: Object.freeze({
       defaultMode: s.CONTINUA_INGEST_DEFAULT_MODE,
       maxBodyBytes: s.CONTINUA_INGEST_MAX_BODY_BYTES,
