@@ -1,5 +1,5 @@
 import { z } from 'zod'
-import { intParam, SPAN_KIND_BUCKETS, SPAN_STATUS_BUCKETS, TimelineEvent, TRACE_STATUS_BUCKETS } from './traces.js'
+import { intParam, textParam, SPAN_KIND_BUCKETS, SPAN_STATUS_BUCKETS, TimelineEvent, TRACE_STATUS_BUCKETS } from './traces.js'
 
 // Read-side wire shapes for sessions, the session narrative and trace comparison. Field names
 // are the reference's; additions: updated_at/last_activity_at on sessions, decimal cost strings,
@@ -30,8 +30,8 @@ export const SessionListQuery = z.object({
   project_id: z.string().optional(),
   limit: intParam('limit', -1_000_000, 1_000_000).optional(),
   offset: intParam('offset', -1_000_000_000, 1_000_000_000).optional(),
-  q: z.string().max(512, 'q must be at most 512 characters').optional(),
-  user_id: z.string().max(512).optional(),
+  q: textParam('q', 512).optional(),
+  user_id: textParam('user_id', 512).optional(),
   sort_by: z.enum(['created_at', 'trace_count', 'last_activity_at'], { error: 'sort_by must be created_at, trace_count or last_activity_at' }).optional(),
   sort_dir: z.enum(['asc', 'desc'], { error: 'sort_dir must be asc or desc' }).optional(),
 })

@@ -150,6 +150,13 @@ export const intParam = (name: string, min: number, max: number) =>
     .transform(Number)
     .pipe(z.number().min(min, `${name} must be at least ${min}`).max(max, `${name} must be at most ${max}`))
 
+/** Free text in a query: bounded, and without NUL (Postgres text cannot hold it). */
+export const textParam = (name: string, max: number) =>
+  z
+    .string({ error: `${name} must be a single string` })
+    .max(max, `${name} must be at most ${max} characters`)
+    .refine((v) => !v.includes('\u0000'), `${name} must not contain NUL bytes`)
+
 const timeParam = (name: string) => z.iso.datetime({ offset: true, error: `${name} must be an RFC 3339 timestamp` })
 
 export const TraceListQuery = z
@@ -157,11 +164,11 @@ export const TraceListQuery = z
     project_id: z.string().optional(),
     limit: intParam('limit', -1_000_000, 1_000_000).optional(),
     offset: intParam('offset', -1_000_000_000, 1_000_000_000).optional(),
-    cursor: z.string().max(1024).optional(),
-    q: z.string().max(512, 'q must be at most 512 characters').optional(),
+    cursor: textParam('cursor', 1024).optional(),
+    q: textParam('q', 512).optional(),
     status: z.enum(['running', 'completed', 'failed'], { error: 'status must be running, completed or failed' }).optional(),
     session_id: z.uuid({ error: 'session_id must be a UUID' }).optional(),
-    user_id: z.string().max(512).optional(),
+    user_id: textParam('user_id', 512).optional(),
     start_time_from: timeParam('start_time_from').optional(),
     start_time_to: timeParam('start_time_to').optional(),
     has_errors: boolParam('has_errors').optional(),
@@ -179,6 +186,6 @@ export const SpanListQuery = z.object({
 export const TimelineQuery = z
   .object({
     project_id: z.string().optional(),
-    after: z.string().max(1024).optional(),
+    after: textParam('after', 1024).optional(),
     limit: intParam('limit', 1, 500).optional(),
   })

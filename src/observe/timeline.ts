@@ -2,7 +2,7 @@ import type { Kysely } from 'kysely'
 import type { TimelineEvent, TimelineResponse } from '../contract/traces.js'
 import type { DB } from '../db/schema.js'
 import { RANK_STARTED, RANK_TERMINAL, timelinePage, type TimelineKey, type TimelineRow } from '../db/timeline-read.js'
-import { decodeCursor, encodeCursor, isSeq } from './cursor.js'
+import { decodeCursor, encodeCursor, isSeq, isUuid } from './cursor.js'
 import { iso, traceStatusBucket } from './mappers.js'
 
 // GET /api/traces/{id}/events: cursor-paged in change order, displayed in time order.
@@ -16,7 +16,7 @@ export function encodeTimelineCursor(k: TimelineKey): string {
 
 export function decodeTimelineCursor(text: string, param = 'after'): TimelineKey {
   return decodeCursor(KIND, param, text, (v) =>
-    (isSeq(v.s) || v.s === -1) && typeof v.r === 'number' && Number.isInteger(v.r) && typeof v.i === 'string' && v.i.length <= 64
+    (isSeq(v.s) || v.s === -1) && (v.r === 0 || v.r === 1 || v.r === 2) && (v.i === '' || isUuid(v.i))
       ? { seq: v.s as number, rank: v.r, key: v.i }
       : undefined,
   )

@@ -93,6 +93,8 @@ describe('session read APIs: list, detail, narrative, compare', () => {
       ['offset=1e3', 'offset'],
       [`q=${'x'.repeat(600)}`, 'q'],
       ['project_id=123', 'project_id'],
+      ['q=%00', 'q'],
+      ['user_id=a%00', 'user_id'],
     ]) {
       const res = await get(`/api/sessions?${qs}`)
       assert.equal(res.status, 400, qs)

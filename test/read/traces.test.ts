@@ -142,6 +142,8 @@ describe('trace read APIs over HTTP', () => {
       ['cursor=%%%', 'cursor'],
       ['cursor=eyJrIjoibm9wZSJ9', 'cursor'],
       ['project_id=nope', 'project_id'],
+      ['q=a%00b', 'q'],
+      ['user_id=%00', 'user_id'],
     ]) {
       const res = await get(`/api/traces?${qs}`)
       assert.equal(res.status, 400, qs)
