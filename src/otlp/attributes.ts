@@ -36,11 +36,35 @@ export function maybeJson(value: AttrValue | undefined): unknown {
   if (typeof value !== 'string') return value
   const t = value.trim()
   if (!(t.startsWith('{') || t.startsWith('['))) return value
+  if (nestingDepth(t) > MAX_JSON_DEPTH) return value
   try {
     return JSON.parse(t, (_key, v: unknown) => (typeof v === 'string' ? clean(v) : v))
   } catch {
     return value
   }
+}
+
+/** Flattened keys with more segments than this are left out of rebuilt messages. */
+const MAX_FLATTENED_SEGMENTS = 16
+
+/** JSON inside attributes deeper than this stays a string (bounded work on hostile input). */
+const MAX_JSON_DEPTH = 64
+
+/** Deepest bracket nesting of a JSON text, ignoring brackets inside strings. */
+function nestingDepth(text: string): number {
+  let depth = 0
+  let max = 0
+  let inString = false
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i)
+    if (inString) {
+      if (c === 0x5c) i++
+      else if (c === 0x22) inString = false
+    } else if (c === 0x22) inString = true
+    else if (c === 0x5b || c === 0x7b) max = Math.max(max, ++depth)
+    else if (c === 0x5d || c === 0x7d) depth--
+  }
+  return max
 }
 
 /**
@@ -53,7 +77,7 @@ export function unflattenList(attrs: Attributes, prefix: string): unknown[] {
   for (const [key, value] of Object.entries(attrs)) {
     if (!key.startsWith(prefix)) continue
     const path = key.slice(prefix.length).split('.')
-    if (!/^\d+$/.test(path[0] ?? '')) continue
+    if (!/^\d+$/.test(path[0] ?? '') || path.length > MAX_FLATTENED_SEGMENTS) continue
     let node: any = root
     for (let i = 0; i < path.length; i++) {
       const seg = path[i]!

@@ -183,8 +183,12 @@ function enumValue(v: unknown, prefix: string, names: string[]): number | undefi
   return undefined
 }
 
+/** Nesting deeper than this is stored as a marker: real telemetry never needs it, and unbounded
+ * recursion over hostile input would exhaust the stack. */
+export const MAX_VALUE_DEPTH = 32
+
 /** KeyValue[] → object; later duplicates win, as in most SDKs. */
-export function attributes(v: unknown): { attrs: Attributes; problem?: string } {
+export function attributes(v: unknown, depth = 0): { attrs: Attributes; problem?: string } {
   const attrs: Attributes = {}
   if (v === undefined || v === null) return { attrs }
   if (!Array.isArray(v)) return { attrs, problem: 'attributes must be an array of key/value pairs' }
@@ -192,13 +196,13 @@ export function attributes(v: unknown): { attrs: Attributes; problem?: string } 
     if (!isObj(kv)) continue
     const key = get(kv, 'key')
     if (typeof key !== 'string' || key === '') continue
-    attrs[clean(key)] = anyValue(get(kv, 'value'))
+    attrs[clean(key)] = anyValue(get(kv, 'value'), depth)
   }
   return { attrs }
 }
 
 /** An AnyValue as a JSON value; a missing value is null. */
-export function anyValue(v: unknown): AttrValue {
+export function anyValue(v: unknown, depth = 0): AttrValue {
   if (!isObj(v)) return null
   const s = get(v, 'stringValue')
   if (s !== undefined && s !== null) return clean(typeof s === 'string' ? s : String(s))
@@ -209,9 +213,10 @@ export function anyValue(v: unknown): AttrValue {
   const d = get(v, 'doubleValue')
   if (d !== undefined && d !== null) return doubleValue(d)
   const arr = get(v, 'arrayValue')
-  if (arr !== undefined && arr !== null) return isObj(arr) ? list(arr, 'values').map(anyValue) : []
   const kvl = get(v, 'kvlistValue')
-  if (kvl !== undefined && kvl !== null) return isObj(kvl) ? attributes(list(kvl, 'values')).attrs : {}
+  if ((arr ?? kvl) != null && depth >= MAX_VALUE_DEPTH) return `[nested deeper than ${MAX_VALUE_DEPTH} levels]`
+  if (arr !== undefined && arr !== null) return isObj(arr) ? list(arr, 'values').map((x) => anyValue(x, depth + 1)) : []
+  if (kvl !== undefined && kvl !== null) return isObj(kvl) ? attributes(list(kvl, 'values'), depth + 1).attrs : {}
   const bytes = get(v, 'bytesValue')
   if (bytes !== undefined && bytes !== null) return bytes instanceof Uint8Array ? Buffer.from(bytes).toString('base64') : str(bytes)
   return null

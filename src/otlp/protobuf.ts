@@ -29,13 +29,13 @@ const { ExportTraceServiceRequest, ExportTraceServiceResponse } = root.opentelem
  * 64-bit integers as decimal strings (no precision loss), bytes as Uint8Array, enums as numbers.
  */
 export function decodeProtobufTraceRequest(body: Uint8Array): Record<string, unknown> {
-  let message: unknown
   try {
-    message = ExportTraceServiceRequest.decode(body)
+    const message = ExportTraceServiceRequest.decode(body)
+    return ExportTraceServiceRequest.toObject(message, { longs: String, enums: Number, arrays: true })
   } catch (err) {
+    // Includes RangeError from absurd nesting: a bad body, not a server fault.
     throw new ContinuaError('invalid_request', `Body is not a protobuf ExportTraceServiceRequest: ${(err as Error).message}`)
   }
-  return ExportTraceServiceRequest.toObject(message, { longs: String, enums: Number, arrays: true })
 }
 
 /** An ExportTraceServiceResponse; empty for full success. */

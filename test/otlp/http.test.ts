@@ -314,6 +314,48 @@ describe('POST /v1/traces', () => {
     assert.ok(original.byte_size >= Buffer.byteLength(messages), 'the full input is kept as an original')
   })
 
+  it('survives absurdly nested values (JSON, protobuf, JSON-in-a-string, flattened keys) without a 5xx', async () => {
+    // Built as text: JSON.stringify itself cannot nest this deep.
+    const deepText = '{"arrayValue":{"values":['.repeat(10_000) + '{"stringValue":"bottom"}' + ']}}'.repeat(10_000)
+    let shallower: any = { stringValue: 'bottom' }
+    for (let i = 0; i < 500; i++) shallower = { kvlistValue: { values: [{ key: 'k', value: shallower }] } }
+    const spanWith = (spanId: string, extra: object[]) => ({
+      resourceSpans: [
+        {
+          scopeSpans: [
+            {
+              spans: [
+                {
+                  traceId: 'aaf92f3577b34da6a3ce929d0e0e4736',
+                  spanId,
+                  name: 'deep',
+                  startTimeUnixNano: '1767225600000000000',
+                  attributes: [
+                    { key: 'gen_ai.operation.name', value: { stringValue: 'chat' } },
+                    { key: 'gen_ai.input.messages', value: { stringValue: '['.repeat(100_000) + ']'.repeat(100_000) } },
+                    { key: 'gen_ai.prompt.0.' + 'a.'.repeat(50_000) + 'role', value: { stringValue: 'user' } },
+                    ...extra,
+                  ],
+                },
+              ],
+            },
+          ],
+        },
+      ],
+    })
+    const jsBody = JSON.stringify(spanWith('a0f067aa0ba90201', [{ key: 'deep', value: 'DEEP' }])).replace('"DEEP"', deepText)
+    const js = await post('/v1/traces', jsBody, { 'content-type': 'application/json' }, projects.edge!.key)
+    assert.equal(js.status, 200, js.body.toString().slice(0, 300))
+    const pb = encodeProtobufTraceRequest(toProtobufObject(spanWith('a0f067aa0ba90202', [{ key: 'deep', value: shallower }])))
+    const proto = await post('/v1/traces', pb, { 'content-type': 'application/x-protobuf' }, projects.edge!.key)
+    assert.ok(proto.status === 200 || proto.status === 400, `status ${proto.status}`)
+    const rows = (await spanRows(projects.edge!.id)).filter((r) => r.name === 'deep')
+    assert.ok(rows.length >= 1)
+    const row = rows.find((r) => r.span_id === 'a0f067aa0ba90201')
+    assert.match(JSON.stringify(row.otel.attributes.deep), /nested deeper than 32 levels/)
+    assert.equal(typeof row.input, 'string', 'over-deep JSON text stays text')
+  })
+
   it('answers undecodable bodies with 400 in the request encoding', async () => {
     const pb = await post('/v1/traces', Buffer.from([0x0a, 0xff, 0xff, 0xff, 0xff, 0x0f]), { 'content-type': 'application/x-protobuf' })
     assert.equal(pb.status, 400)
