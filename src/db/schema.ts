@@ -1,4 +1,5 @@
 import type { ColumnType, Generated, Insertable, Selectable, Updateable } from 'kysely'
+import type { EngineTables } from './engine-schema.js'
 
 // The only declaration of row shapes. Read, insert and update shapes are derived from these.
 
@@ -95,6 +96,14 @@ export interface TracesTable {
   created_at: Generated<Date>
   updated_at: Timestamp
   search_vector: ColumnType<string, never, never>
+  // Engine linkage (migration 000011): set on traces projected from engine runs.
+  engine_run_id: ColumnType<string | null, string | null | undefined, string | null>
+  engine_instance_key: ColumnType<string | null, string | null | undefined, string | null>
+  engine_definition_name: ColumnType<string | null, string | null | undefined, string | null>
+  engine_definition_version: ColumnType<string | null, string | null | undefined, string | null>
+  engine_run_status: ColumnType<string | null, string | null | undefined, string | null>
+  engine_parent_run_id: ColumnType<string | null, string | null | undefined, string | null>
+  engine_root_run_id: ColumnType<string | null, string | null | undefined, string | null>
 }
 
 export interface SpansTable {
@@ -213,7 +222,7 @@ export interface IngestBatchPayloadsTable {
   created_at: Generated<Date>
 }
 
-export interface DB {
+export interface DB extends EngineTables {
   projects: ProjectsTable
   api_keys: ApiKeysTable
   continua_migrations: MigrationsTable
