@@ -29,6 +29,7 @@ const ERROR_TEXT: Record<number, string> = {
   404: 'Not found (or in another project)',
   409: 'Conflict',
   413: 'Body too large',
+  415: 'Unsupported Content-Type or Content-Encoding',
   422: 'Too large to compare; details carry the counts and limits',
   503: 'Database unavailable',
 }
@@ -45,6 +46,10 @@ const ROUTES: Route[] = [
   { method: 'post', path: '/api/projects/{id}/keys', summary: 'Create an API key', tag: 'Projects', pathParams: ['id'], body: CreateApiKeyRequest, ok: { status: 201, schema: ApiKeyWithSecret, description: 'Created' }, errors: [400, 401, 404] },
   { method: 'delete', path: '/api/projects/{id}/keys/{keyId}', summary: 'Revoke an API key', tag: 'Projects', pathParams: ['id', 'keyId'], ok: { status: 204, description: 'Revoked' }, errors: [401, 404] },
   { method: 'post', path: '/v1/ingest', summary: 'Ingest a batch of sessions, traces, spans and events', tag: 'Ingest', body: IngestRequest, ok: { status: 200, schema: IngestResponse, description: 'Processed (202 when accepted asynchronously)' }, errors: [400, 401, 409, 413] },
+  {
+    method: 'post', path: '/v1/traces', summary: 'OTLP/HTTP trace export: an ExportTraceServiceRequest as application/x-protobuf or application/json, optionally gzip/deflate (docs/opentelemetry.md)', tag: 'OpenTelemetry',
+    ok: { status: 200, description: 'ExportTraceServiceResponse in the request encoding, with partial_success for rejected spans', contentType: 'application/x-protobuf' }, errors: [400, 401, 413, 415],
+  },
   { method: 'get', path: '/v1/ingest/batches/{id}', summary: 'Status of an ingest batch', tag: 'Ingest', pathParams: ['id'], ok: { status: 200, schema: BatchStatusResponse, description: 'Batch status' }, errors: [401, 404] },
   { method: 'get', path: '/api/traces', summary: 'List traces', tag: 'Traces', query: TraceListQuery, ok: { status: 200, schema: TraceList, description: 'Traces' }, errors: [400, 401, 403] },
   { method: 'get', path: '/api/traces/{id}', summary: 'Get a trace', tag: 'Traces', pathParams: ['id'], ok: { status: 200, schema: TraceDetail, description: 'Trace detail' }, errors: [401, 403, 404] },
