@@ -7,7 +7,7 @@ import { claimBatchKey, completeBatchCounts, type BatchClaim } from '../db/inges
 import type { DB, IngestBatchRow } from '../db/schema.js'
 import { ContinuaError } from '../errors.js'
 import type { Logger } from '../logger.js'
-import { assertJsonDepth, MAX_JSON_DEPTH, prepareBatch } from './prepare.js'
+import { assertJsonDepth, MAX_JSON_DEPTH, prepareBatch, type PreparedBatch } from './prepare.js'
 import { writePrepared } from './write.js'
 
 // The ingest entry point. OTLP, `continua seed` and POST /v1/ingest (sync and server-default
@@ -49,6 +49,32 @@ export interface ValidatedIngestOptions {
 /** Ingests an already validated request inline (the HTTP route validates once itself). */
 export async function ingestValidated(db: Kysely<DB>, projectId: string, request: IngestRequest, options: ValidatedIngestOptions): Promise<IngestResponse> {
   const prepared = prepareBatch(request, options.maxPayloadBytes, { stringsChecked: options.stringsChecked })
+  return retryOnConflict(() => writeSyncBatch(db, projectId, request, prepared, options), options.logger)
+}
+
+const RETRYABLE_PG_CODES = new Set(['40P01', '40001']) // deadlock detected, serialization failure
+
+/** Runs a whole batch transaction again when Postgres aborted it for a lock conflict. */
+async function retryOnConflict<T>(run: () => Promise<T>, logger: Logger | undefined, attempts = 3): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await run()
+    } catch (err) {
+      const code = (err as { code?: unknown }).code
+      if (attempt >= attempts || typeof code !== 'string' || !RETRYABLE_PG_CODES.has(code)) throw err
+      logger?.warn('ingest transaction aborted by a lock conflict; retrying', { code, attempt })
+      await new Promise((r) => setTimeout(r, 20 * attempt))
+    }
+  }
+}
+
+async function writeSyncBatch(
+  db: Kysely<DB>,
+  projectId: string,
+  request: IngestRequest,
+  prepared: PreparedBatch,
+  options: ValidatedIngestOptions,
+): Promise<IngestResponse> {
   return db.transaction().execute(async (trx) => {
     const claim = await claimBatchKey(trx, {
       projectId,
