@@ -167,6 +167,22 @@ describe('session read APIs: list, detail, narrative, compare', () => {
     assert.deepEqual(empty.body.traces, [])
   })
 
+  it('caps the narrative at the first 100 traces and says so', async () => {
+    const many = await f.session('many', { created_at: at(5) })
+    await sql`insert into traces (project_id, session_id, trace_id, name, status, start_time, end_time, metadata)
+              select ${many.project_id}, ${many.id}, 'many-' || lpad(g::text, 3, '0'), 'step', 'completed',
+                     ${at(0)}::timestamptz + g * interval '1 minute', ${at(0)}::timestamptz + g * interval '1 minute' + interval '10 seconds', '{}'::jsonb
+              from generate_series(1, 101) g`.execute(t.db)
+    const res = await get(`/api/sessions/${many.id}/narrative`)
+    assert.equal(res.status, 200)
+    assert.equal(res.body.summary.total_trace_count, 101)
+    assert.equal(res.body.summary.returned_trace_count, 100)
+    assert.equal(res.body.summary.truncated, true)
+    assert.equal(res.body.traces[0].trace_id, 'many-001')
+    assert.equal(res.body.traces[99].trace_id, 'many-100')
+    assert.equal(res.body.summary.inferred_link_count, 99, 'strictly sequential traces chain by inference')
+  })
+
   describe('compare', () => {
     let base: TraceRow
     let cand: TraceRow
