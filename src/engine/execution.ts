@@ -72,9 +72,16 @@ export class WorkflowExecution implements GuardedScope {
   constructor(
     readonly definition: WorkflowDefinition<any, any>,
     readonly info: RunInfo,
+    /** Replay check only: never run new side-effect functions. */
+    private readonly dryRun = false,
   ) {
     installDeterminismGuards()
     this.rng = seededRandom(info.runId)
+  }
+
+  /** How the workflow function ended, if it has. */
+  get result(): Outcome | null {
+    return this.outcome
   }
 
   get finished(): boolean {
@@ -176,6 +183,7 @@ export class WorkflowExecution implements GuardedScope {
       this.diverge(`command #${id} as recorded`, `side effect ${key} #${id}`, 'history has no command with this id')
       return new Promise<T>(() => {})
     }
+    if (this.dryRun) return new Promise<T>(() => {})
     // User code of its own: run outside the guarded scope, and keep the activation open until it settles.
     this.nextCommandId++
     const work = workflowScope.exit(async () => toJson(await fn()))
