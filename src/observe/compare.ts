@@ -2,7 +2,6 @@ import type { Kysely } from 'kysely'
 import {
   COMPARE_MAX_SEMANTIC_EVENTS,
   COMPARE_MAX_SPANS,
-  type CompareSemanticSummary,
   type CompareSpanSummary,
   type CompareTraceHeader,
   type PayloadDiff,
@@ -14,7 +13,8 @@ import type { DB, SpanEventRow, SpanRow } from '../db/schema.js'
 import * as sq from '../db/sessions-read.js'
 import * as tq from '../db/traces-read.js'
 import { ContinuaError } from '../errors.js'
-import { alignByKey, deepEqual, diffJson } from './align.js'
+import { alignByKey, diffJson } from './align.js'
+import { normalizeName, semanticGroups } from './compare-semantic.js'
 import { normalizeDecimal, subtractDecimals, sumDecimals } from './decimal.js'
 import { iso, spanKindBucket, spanStatusBucket, traceStartedAt, traceStatusBucket, type TraceListRow } from './mappers.js'
 import { requireTrace } from './traces.js'
@@ -33,8 +33,6 @@ interface TraceData {
   roots: SpanRow[]
   events: Map<string, SpanEventRow[]>
 }
-
-const normalizeName = (name: string) => name.toLowerCase().replace(/\s+/g, ' ').trim()
 
 function indexTrace(trace: TraceListRow, spans: SpanRow[], events: SpanEventRow[]): TraceData {
   const byId = new Map(spans.map((s) => [s.span_id, s]))
@@ -226,82 +224,6 @@ function spanSummary(s: SpanRow): CompareSpanSummary {
   if (s.status_message != null) out.error_message = s.status_message
   if (s.model != null) out.model = s.model
   return out
-}
-
-function semanticSummary(e: SpanEventRow, spanName: string | undefined): CompareSemanticSummary {
-  const out: CompareSemanticSummary = {
-    id: e.id,
-    span_id: e.span_id,
-    event_type: e.event_type as CompareSemanticSummary['event_type'],
-    timestamp: iso(e.event_ts ?? e.server_ingested_at),
-    payload: (e.payload as Record<string, unknown>) ?? {},
-  }
-  if (spanName !== undefined) out.span_name = spanName
-  if (e.message != null) out.message = e.message
-  return out
-}
-
-const FIELDS: Record<string, string[]> = {
-  decision: ['chosen', 'reasoning', 'alternatives'],
-  effect: ['effect_kind', 'has_external_side_effect', 'idempotent', 'idempotency_key'],
-  wait: ['wait_kind', 'phase', 'resolution'],
-}
-
-function semanticKey(e: SpanEventRow): string | undefined {
-  const p = (e.payload ?? {}) as Record<string, unknown>
-  if (e.event_type === 'decision') return typeof p.question === 'string' ? `q:${normalizeName(p.question)}` : undefined
-  if (e.event_type === 'effect') return typeof p.effect_id === 'string' ? `e:${p.effect_id}` : undefined
-  if (e.event_type === 'wait') return typeof p.wait_id === 'string' ? `w:${p.wait_id}:${String(p.phase ?? '')}` : undefined
-  return undefined
-}
-
-function semanticChanges(a: SpanEventRow, b: SpanEventRow): string[] {
-  const pa = (a.payload ?? {}) as Record<string, unknown>
-  const pb = (b.payload ?? {}) as Record<string, unknown>
-  const changed = FIELDS[a.event_type]!.filter((f) => !deepEqual(pa[f], pb[f]))
-  if ((a.message ?? null) !== (b.message ?? null)) changed.push('message')
-  if (a.event_type !== 'decision' && !deepEqual(pa, pb)) changed.push('payload')
-  return changed
-}
-
-function semanticGroups(bEvents: SpanEventRow[], cEvents: SpanEventRow[], names: [string | undefined, string | undefined]): SemanticDiffGroup[] {
-  const count = (events: SpanEventRow[]) => {
-    const m = new Map<string, number>()
-    for (const e of events) {
-      const k = semanticKey(e)
-      if (k) m.set(k, (m.get(k) ?? 0) + 1)
-    }
-    return m
-  }
-  const bCount = count(bEvents)
-  const cCount = count(cEvents)
-  const cByKey = new Map(cEvents.map((e) => [semanticKey(e), e]))
-  const used = new Set<string>()
-  const groups: SemanticDiffGroup[] = []
-  for (const b of bEvents) {
-    const k = semanticKey(b)
-    const c = k && bCount.get(k) === 1 && cCount.get(k) === 1 ? cByKey.get(k) : undefined
-    if (c && c.event_type === b.event_type) {
-      used.add(c.id)
-      const changed = semanticChanges(b, c)
-      groups.push({
-        event_type: b.event_type as SemanticDiffGroup['event_type'],
-        diff_status: changed.length ? 'changed' : 'unchanged',
-        match_source: b.event_type === 'decision' ? 'heuristic' : 'stable_id',
-        match_reason: b.event_type === 'decision' ? 'unique_normalized_question' : b.event_type === 'effect' ? 'exact_effect_id' : 'exact_wait_id',
-        changed_fields: changed,
-        baseline_event: semanticSummary(b, names[0]),
-        candidate_event: semanticSummary(c, names[1]),
-      })
-    } else {
-      groups.push({ event_type: b.event_type as SemanticDiffGroup['event_type'], diff_status: 'baseline_only', changed_fields: [], baseline_event: semanticSummary(b, names[0]), candidate_event: null })
-    }
-  }
-  for (const c of cEvents) {
-    if (used.has(c.id)) continue
-    groups.push({ event_type: c.event_type as SemanticDiffGroup['event_type'], diff_status: 'candidate_only', changed_fields: [], baseline_event: null, candidate_event: semanticSummary(c, names[1]) })
-  }
-  return groups
 }
 
 function pairChanges(b: SpanRow, c: SpanRow, groups: SemanticDiffGroup[], payloads: PayloadDiff[]): string[] {
