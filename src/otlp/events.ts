@@ -5,8 +5,9 @@ import type { OtlpEvent, OtlpSpan } from './model.js'
 import { nanosToIso } from './time.js'
 
 // OTel span events become Continua events. `exception` keeps its type, message and stack trace;
-// GenAI message events (gen_ai.user.message, gen_ai.choice…) are `message`; events that carry a
-// log line are `log`; everything else is `custom` with its name and attributes.
+// GenAI message events (gen_ai.user.message, gen_ai.choice…) are `message`; evaluation results
+// are `metric`; events that carry a log line are `log`; everything else is `custom` with its
+// name and attributes.
 
 const LOG_KEYS = ['log.message', 'message', 'body', 'event.body']
 
@@ -44,11 +45,20 @@ function toEvent(span: OtlpSpan, event: OtlpEvent, index: number): IngestEvent {
   const payload: Record<string, unknown> = { name: event.name, ...time, attributes: decodeJsonFields(a) }
   if (event.droppedAttributesCount) payload.dropped_attributes_count = event.droppedAttributesCount
   if (isMessageEvent(event.name)) return { ...base, event_type: 'message', level: 'info', message: clip(event.name), payload }
+  if (event.name === 'gen_ai.evaluation.result') return { ...base, event_type: 'metric', level: 'info', message: clip(evaluationLine(a)), payload }
   const line = firstString(a, LOG_KEYS)
   if (line !== undefined || event.name === 'log') {
     return { ...base, event_type: 'log', level: levelOf(a), message: clip(line ?? event.name), payload }
   }
   return { ...base, event_type: 'custom', level: 'info', message: clip(event.name || 'event'), payload }
+}
+
+/** `relevance: 0.8 (good)` from the semconv evaluation attributes. */
+function evaluationLine(a: Record<string, unknown>): string {
+  const name = firstString(a as never, ['gen_ai.evaluation.name']) ?? 'evaluation'
+  const score = firstString(a as never, ['gen_ai.evaluation.score.value'])
+  const label = firstString(a as never, ['gen_ai.evaluation.score.label'])
+  return `${name}: ${score ?? label ?? 'no score'}${score !== undefined && label ? ` (${label})` : ''}`
 }
 
 function decodeJsonFields(a: Record<string, unknown>): Record<string, unknown> {

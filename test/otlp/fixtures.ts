@@ -274,6 +274,11 @@ export const eventCarriers: SpanSpec[] = [
         attributes: { 'exception.type': 'TimeoutError', 'exception.message': 'deadline exceeded', 'exception.stacktrace': 'TimeoutError: deadline exceeded\n  at call' },
       },
       { name: 'retrying', time: T0 + ms(100), attributes: { attempt: 2 } },
+      {
+        name: 'gen_ai.evaluation.result',
+        time: T0 + ms(201),
+        attributes: { 'gen_ai.evaluation.name': 'relevance', 'gen_ai.evaluation.score.value': 0.8, 'gen_ai.evaluation.score.label': 'good' },
+      },
     ],
   },
 ]

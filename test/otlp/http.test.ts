@@ -297,7 +297,7 @@ describe('POST /v1/traces', () => {
     assert.equal(rows.length, 1)
     assert.equal(Number(rows[0].prompt_tokens), 77)
     const events = (await eventRows(projects.edge!.id)).filter((e) => e.span_id === eventCarriers[0]!.spanId)
-    assert.equal(events.length, 5)
+    assert.equal(events.length, 6)
   })
 
   it('stores a large message attribute once: in the span input (original kept), with a marker in otel', async () => {

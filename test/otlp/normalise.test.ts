@@ -127,7 +127,7 @@ describe('GenAI normalisation', () => {
     const events = request.events!
     assert.deepEqual(
       events.map((e) => e.event_type),
-      ['message', 'message', 'message', 'exception', 'custom'],
+      ['message', 'message', 'message', 'exception', 'custom', 'metric'],
     )
     const exception = events[3]!
     assert.equal(exception.level, 'error')
@@ -137,6 +137,7 @@ describe('GenAI normalisation', () => {
     assert.equal(exception.idempotency_key, `otel:${chat.trace_id}:${chat.span_id}:3`)
     assert.equal(events[4]!.message, 'retrying')
     assert.deepEqual((events[4]!.payload as any).attributes, { attempt: 2 })
+    assert.equal(events[5]!.message, 'relevance: 0.8 (good)')
   })
 
   it('reads the inference details event and gen_ai.prompt.N.message.* lists', () => {
