@@ -124,7 +124,9 @@ export class Continua implements RecordSink {
       this.report({ error, batchKey: '', batch: { batch_key: '', [kind]: [record] } })
       return
     }
-    this.queue.push({ kind, record } as QueuedItem)
+    // Snapshot now, as plain JSON: later mutation cannot change what is sent, and one
+    // unserialisable value cannot sink the whole batch.
+    this.queue.push({ kind, record: toJsonSafe(record) } as QueuedItem)
     if (this.queue.length >= this.batchSize) void this.flush().catch(() => {})
   }
 
@@ -279,4 +281,30 @@ export class Continua implements RecordSink {
 function positive(name: string, value: number): number {
   if (!Number.isInteger(value) || value < 1) throw new TypeError(`Continua: ${name} must be a positive integer`)
   return value
+}
+
+/** A JSON-safe deep copy: cycles become "[Circular]", bigints strings, functions and symbols are left out. */
+export function toJsonSafe(value: unknown, seen = new WeakSet<object>()): any {
+  if (value === null || typeof value === 'string' || typeof value === 'boolean') return value
+  if (typeof value === 'number') return Number.isFinite(value) ? value : String(value)
+  if (typeof value === 'bigint') return value.toString()
+  if (typeof value === 'undefined' || typeof value === 'function' || typeof value === 'symbol') return undefined
+  const obj = value as { toJSON?: () => unknown }
+  if (typeof obj.toJSON === 'function') return toJsonSafe(obj.toJSON(), seen)
+  if (seen.has(obj)) return '[Circular]'
+  seen.add(obj)
+  try {
+    if (Array.isArray(value)) return value.map((v) => toJsonSafe(v, seen) ?? null)
+    if (value instanceof Map) return toJsonSafe(Object.fromEntries(value), seen)
+    if (value instanceof Set) return toJsonSafe([...value], seen)
+    if (value instanceof Error) return { name: value.name, message: value.message }
+    const out: Record<string, unknown> = {}
+    for (const [k, v] of Object.entries(value)) {
+      const safe = toJsonSafe(v, seen)
+      if (safe !== undefined) out[k] = safe
+    }
+    return out
+  } finally {
+    seen.delete(obj)
+  }
 }
