@@ -73,8 +73,9 @@ export const PROVIDER_KEYS = ['gen_ai.provider.name', 'gen_ai.system', 'llm.prov
 export function provider(a: Attributes): string | undefined {
   const raw = firstString(a, PROVIDER_KEYS)
   if (!raw) return undefined
-  // Vercel writes "openai.chat" / "anthropic.messages": the provider is the first part.
-  const name = a['gen_ai.provider.name'] || a['gen_ai.system'] || a['llm.provider'] || a['llm.system'] ? raw : raw.split('.')[0]!
+  // Vercel writes its provider id ("openai.chat", "anthropic.messages") to ai.model.provider and
+  // to gen_ai.system: the provider is the first part. Semconv names keep their dots (aws.bedrock).
+  const name = raw === a['ai.model.provider'] ? raw.split('.')[0]! : raw
   return name.toLowerCase()
 }
 

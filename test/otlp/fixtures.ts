@@ -317,6 +317,7 @@ export const vercel: SpanSpec[] = [
       'ai.operationId': 'ai.generateText.doGenerate',
       'ai.model.id': 'gpt-4o',
       'ai.model.provider': 'openai.chat',
+      'gen_ai.system': 'openai.chat',
       'ai.prompt.messages': JSON.stringify([{ role: 'user', content: [{ type: 'text', text: 'Weather in Oslo?' }] }]),
       'ai.response.toolCalls': JSON.stringify([{ toolCallType: 'function', toolCallId: 'tc1', toolName: 'weather', args: '{"city":"Oslo"}' }]),
       'ai.usage.promptTokens': 20,

@@ -184,7 +184,7 @@ describe('GenAI normalisation', () => {
     assert.deepEqual(root.input, { prompt: 'Weather in Oslo?' })
     assert.deepEqual(root.output, [{ role: 'assistant', content: 'Cold.' }])
     assert.equal(gen.type, 'llm')
-    assert.equal(gen.provider, 'openai')
+    assert.equal(gen.provider, 'openai', "Vercel's gen_ai.system 'openai.chat' is reduced to the provider")
     assert.equal(gen.model, 'gpt-4o')
     assert.equal(gen.prompt_tokens, 20)
     assert.equal(gen.completion_tokens, 6)
@@ -197,6 +197,11 @@ describe('GenAI normalisation', () => {
     const trace = request.traces!.find((t) => t.trace_id === root.trace_id)!
     assert.equal(trace.session_id, 'sess-vercel')
     assert.equal(trace.user_id, 'user-vercel')
+  })
+
+  it('keeps dotted semconv provider names whole', () => {
+    const { request } = normalise([{ traceId: 'bbf92f3577b34da6a3ce929d0e0e4736', spanId: 'b0f067aa0ba902b7', name: 'chat', start: 1n, attributes: { 'gen_ai.operation.name': 'chat', 'gen_ai.provider.name': 'aws.bedrock' } }])
+    assert.equal(request.spans![0]!.provider, 'aws.bedrock')
   })
 
   it('lets continua.* attributes override session, user and type', () => {
