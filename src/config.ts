@@ -83,6 +83,24 @@ export const settingsSchema = z.object({
   CONTINUA_ENGINE_WORKER_TIMEOUT_MS: positiveInt(3_600_000).pipe(z.number().min(1000, 'expected at least 1000 ms')).default(15_000),
   /** Test hook for crash-recovery tests: activity-start, activity-returned or activation makes a worker kill itself there. */
   CONTINUA_ENGINE_CRASH_AT: z.enum(['activity-start', 'activity-returned', 'activation'], { error: 'expected activity-start, activity-returned or activation' }).optional(),
+  /** OpenID Connect issuer for operator login (e.g. https://your-tenant.auth0.com/). Unset: no OIDC login. */
+  CONTINUA_OIDC_ISSUER: z.url({ error: 'expected the issuer URL' }).optional(),
+  /** OAuth client id of the debugger (a public client using PKCE). */
+  CONTINUA_OIDC_CLIENT_ID: z.string().min(1).optional(),
+  /** Audience tokens must carry; defaults to the client id (ID tokens). */
+  CONTINUA_OIDC_AUDIENCE: z.string().min(1).optional(),
+  /** JWKS URL; unset: taken from the issuer's discovery document. */
+  CONTINUA_OIDC_JWKS_URL: z.url({ error: 'expected an http(s) URL' }).optional(),
+  /** Comma-separated emails and domains (@example.com) allowed to sign in as operators. */
+  CONTINUA_OIDC_ALLOWED: z.string().min(1).optional(),
+  /** Token claim holding the email. */
+  CONTINUA_OIDC_EMAIL_CLAIM: z.string().min(1).default('email'),
+  /** Scopes the debugger asks for at login. */
+  CONTINUA_OIDC_SCOPES: z.string().min(1).default('openid email profile'),
+  /** Read-only public demo: the demo project readable without credentials, every mutation refused. */
+  CONTINUA_DEMO: boolFlag.default(false),
+  /** Banner text of the public demo. */
+  CONTINUA_DEMO_LABEL: z.string().min(1).max(200).default('Public demo'),
 })
 
 export type Settings = z.infer<typeof settingsSchema>
@@ -107,6 +125,19 @@ export interface ContinuaConfig {
   readonly ingest: IngestSettings
   readonly otlpMaxBodyBytes: number
   readonly engine: { readonly workerTimeoutMs: number; readonly crashAt: string | undefined }
+  readonly oidc: OidcSettings | undefined
+  readonly demo: { readonly enabled: boolean; readonly label: string }
+}
+
+export interface OidcSettings {
+  readonly issuer: string
+  readonly clientId: string | undefined
+  readonly audience: string
+  readonly jwksUrl: string | undefined
+  /** Lower-case emails and domains (a domain entry starts with "@"). */
+  readonly allowed: readonly string[]
+  readonly emailClaim: string
+  readonly scopes: string
 }
 
 export interface IngestSettings {
@@ -183,6 +214,30 @@ export function loadConfig(
     }),
     otlpMaxBodyBytes: s.CONTINUA_OTLP_MAX_BODY_BYTES,
     engine: Object.freeze({ workerTimeoutMs: s.CONTINUA_ENGINE_WORKER_TIMEOUT_MS, crashAt: s.CONTINUA_ENGINE_CRASH_AT }),
+    oidc: oidcSettings(s),
+    demo: Object.freeze({ enabled: s.CONTINUA_DEMO, label: s.CONTINUA_DEMO_LABEL }),
+  })
+}
+
+function oidcSettings(s: Settings): OidcSettings | undefined {
+  if (!s.CONTINUA_OIDC_ISSUER) return undefined
+  const audience = s.CONTINUA_OIDC_AUDIENCE ?? s.CONTINUA_OIDC_CLIENT_ID
+  if (!audience) throw new ConfigError('CONTINUA_OIDC_AUDIENCE', 'set it (or CONTINUA_OIDC_CLIENT_ID) when CONTINUA_OIDC_ISSUER is set')
+  const allowed = (s.CONTINUA_OIDC_ALLOWED ?? '')
+    .split(',')
+    .map((e) => e.trim().toLowerCase())
+    .filter(Boolean)
+    .map((e) => (e.includes('@') ? e : '@' + e))
+  // Without an allow-list every account of the provider would become an operator.
+  if (!allowed.length) throw new ConfigError('CONTINUA_OIDC_ALLOWED', 'list the emails or domains allowed to sign in when CONTINUA_OIDC_ISSUER is set')
+  return Object.freeze({
+    issuer: s.CONTINUA_OIDC_ISSUER,
+    clientId: s.CONTINUA_OIDC_CLIENT_ID,
+    audience,
+    jwksUrl: s.CONTINUA_OIDC_JWKS_URL,
+    allowed: Object.freeze(allowed),
+    emailClaim: s.CONTINUA_OIDC_EMAIL_CLAIM,
+    scopes: s.CONTINUA_OIDC_SCOPES,
   })
 }
 
