@@ -46,6 +46,7 @@ export function engineRoutes(db: Kysely<DB>): Router {
       definitionVersion: body.definition_version,
       requestKey: body.request_key,
       input: body.input ?? null,
+      signal: body.signal ? { name: body.signal.signal_name, payload: body.signal.payload ?? null } : undefined,
     })
     res.json(started)
   })

@@ -10,6 +10,8 @@ export const EngineStartRunRequest = z.object({
   definition_version: nonBlank(200),
   request_key: nonBlank(512),
   input: z.unknown().optional(),
+  /** Signal-with-start (Continua extension): signal the new run, or the instance's open run. */
+  signal: z.object({ signal_name: nonBlank(256), payload: z.unknown().optional() }).optional(),
   session: z.object({ key: z.string().optional(), name: z.string().optional(), metadata: z.record(z.string(), z.unknown()).optional() }).optional(),
   trace: z
     .object({

@@ -15,6 +15,8 @@ export interface StartRequest {
   definitionVersion: string
   requestKey?: string
   input?: unknown
+  /** Signal-with-start: deliver this signal to the new run, or to the instance's open run if one exists. */
+  signal?: { name: string; payload: unknown }
 }
 
 export interface StartResponse {
@@ -44,7 +46,11 @@ export async function startRun(pool: pg.Pool, req: StartRequest): Promise<StartR
        on conflict (project_id, instance_key) do nothing returning id`,
       [req.projectId, req.instanceKey, req.definitionName],
     )
-    if (!inserted.rows[0]) throw new ContinuaError('instance_conflict', `Instance key ${req.instanceKey} is already in use in this project`)
+    if (!inserted.rows[0]) {
+      const open = req.signal ? await signalOpenRun(c, req.projectId, req.instanceKey, req.signal) : null
+      if (!open) throw new ContinuaError('instance_conflict', `Instance key ${req.instanceKey} is already in use in this project`)
+      return rememberStart(c, req, open)
+    }
     const run = await createRun(c, {
       projectId: req.projectId,
       instanceId: inserted.rows[0].id,
@@ -54,17 +60,36 @@ export async function startRun(pool: pg.Pool, req: StartRequest): Promise<StartR
       instanceKey: req.instanceKey,
       input: req.input ?? null,
     })
-    const response: StartResponse = { run_id: run.id, instance_key: req.instanceKey, trace_id: `engine:${run.id}` }
-    if (req.requestKey) {
-      await c.query(
-        `insert into engine.request_dedupe (project_id, scope, request_key, run_id, response, expires_at)
-         values ($1, $2, $3, $4, $5::jsonb, now() + interval '24 hours')
-         on conflict (project_id, scope, request_key) do update set run_id = excluded.run_id, response = excluded.response, expires_at = excluded.expires_at`,
-        [req.projectId, DEDUPE_SCOPE, req.requestKey, run.id, JSON.stringify(response)],
-      )
-    }
-    return response
+    if (req.signal) await deliverSignal(c, run, req.signal.name, req.signal.payload)
+    return rememberStart(c, req, { run_id: run.id, instance_key: req.instanceKey, trace_id: `engine:${run.id}` })
   })
+}
+
+/** Signal-with-start on an existing instance: signals its latest run if that run is still open. */
+async function signalOpenRun(c: Client, projectId: string, instanceKey: string, signal: { name: string; payload: unknown }): Promise<StartResponse | null> {
+  const { rows } = await c.query<{ id: string }>(
+    `select r.id from engine.runs r join engine.instances i on i.id = r.instance_id
+     where i.project_id = $1 and i.instance_key = $2 order by r.run_number desc limit 1`,
+    [projectId, instanceKey],
+  )
+  if (!rows[0]) return null
+  const run = await lockRun(c, rows[0].id)
+  if (!run || isTerminal(run.status)) return null
+  await deliverSignal(c, run, signal.name, signal.payload)
+  await wakeRun(c, run)
+  return { run_id: run.id, instance_key: instanceKey, trace_id: `engine:${run.id}` }
+}
+
+async function rememberStart(c: Client, req: StartRequest, response: StartResponse): Promise<StartResponse> {
+  if (req.requestKey) {
+    await c.query(
+      `insert into engine.request_dedupe (project_id, scope, request_key, run_id, response, expires_at)
+       values ($1, $2, $3, $4, $5::jsonb, now() + interval '24 hours')
+       on conflict (project_id, scope, request_key) do update set run_id = excluded.run_id, response = excluded.response, expires_at = excluded.expires_at`,
+      [req.projectId, DEDUPE_SCOPE, req.requestKey, response.run_id, JSON.stringify(response)],
+    )
+  }
+  return response
 }
 
 async function lockVisible(c: Client, projectId: string | undefined, runId: string): Promise<RunRow> {

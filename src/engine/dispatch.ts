@@ -113,14 +113,26 @@ export class Dispatcher {
     const controller = new AbortController()
     this.inflightActivities.set(task.id, { controller, attempt: task.attempt })
     const limit = task.timeouts.start_to_close_ms
-    const timer = limit ? setTimeout(() => controller.abort(new Error('start-to-close timeout')), limit) : null
+    let abortCode: string | null = null
+    const abort = (code: string, why: string) => {
+      abortCode ??= code
+      controller.abort(new Error(why))
+    }
+    const timer = limit ? setTimeout(() => abort('start_to_close_timeout', 'start-to-close timeout'), limit) : null
+    // heartbeatTimeout: an attempt that stops heartbeating for this long is treated as stuck.
+    const hbLimit = task.timeouts.heartbeat_ms
+    let hbTimer = hbLimit ? setTimeout(() => abort('heartbeat_timeout', 'no heartbeat within heartbeatTimeout'), hbLimit) : null
     const actx: ActivityContext = {
       attempt: task.attempt,
       idempotencyKey: `${task.run_id}:${task.activity_key}`,
       activityType: task.activity_type,
       runId: task.run_id,
       signal: controller.signal,
-      heartbeat: () => {},
+      heartbeat: () => {
+        if (!hbLimit || controller.signal.aborted) return
+        if (hbTimer) clearTimeout(hbTimer)
+        hbTimer = setTimeout(() => abort('heartbeat_timeout', 'no heartbeat within heartbeatTimeout'), hbLimit)
+      },
     }
     if (this.ctx.crashAt === 'activity-start') process.kill(process.pid, 'SIGKILL')
     let outcome: { ok: true; output: unknown } | { ok: false; err: unknown }
@@ -130,6 +142,7 @@ export class Dispatcher {
       outcome = { ok: false, err }
     } finally {
       if (timer) clearTimeout(timer)
+      if (hbTimer) clearTimeout(hbTimer)
       this.inflightActivities.delete(task.id)
     }
     if (this.ctx.crashAt === 'activity-returned') process.kill(process.pid, 'SIGKILL')
@@ -139,8 +152,7 @@ export class Dispatcher {
       return
     }
     const err = outcome.err
-    const timedOut = controller.signal.aborted && limit !== null
-    const code = timedOut ? 'start_to_close_timeout' : errorCodeOf(err, 'activity_failed')
+    const code = abortCode ?? errorCodeOf(err, 'activity_failed')
     const nonRetryable = (err as { nonRetryable?: unknown })?.nonRetryable === true || (err as Error)?.name === 'NonRetryableError'
     await failTask(p, fence, code, errorMessageOf(err), nonRetryable)
   }
