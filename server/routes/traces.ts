@@ -1,3 +1,5 @@
+import type { Server } from 'node:http'
+import type { Socket } from 'node:net'
 import { Router, type Request, type Response } from 'express'
 import type { Kysely } from 'kysely'
 import { resolveScope } from '../../src/auth/principal.js'
@@ -57,9 +59,15 @@ export function traceRoutes(db: Kysely<DB>, options: TraceRouteOptions): Router 
     res.setHeader('Connection', 'keep-alive')
     res.setHeader('X-Accel-Buffering', 'no')
     res.flushHeaders()
+    const httpServer = (req.socket as Socket & { server?: Server }).server
     req.socket.setNoDelay(true)
     await runTraceStream(
-      { write: (chunk) => void res.write(chunk), onClose: (fn) => res.on('close', fn) },
+      {
+        write: (chunk) => void res.write(chunk),
+        onClose: (fn) => res.on('close', fn),
+        end: () => res.end(),
+        stopping: () => httpServer !== undefined && !httpServer.listening,
+      },
       { db, feed: options.feed, logger: options.logger, trace, after, heartbeatMs: options.heartbeatMs ?? 15_000, pollMs: options.pollMs ?? 2_000 },
     )
   })

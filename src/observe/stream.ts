@@ -14,6 +14,10 @@ import { decodeTimelineCursor } from './timeline.js'
 export interface StreamSink {
   write(chunk: string): void
   onClose(fn: () => void): void
+  /** Ends the response (the client reconnects elsewhere with Last-Event-ID). */
+  end(): void
+  /** True once the server stops accepting connections: streams end instead of holding shutdown. */
+  stopping(): boolean
 }
 
 export interface StreamOptions {
@@ -76,10 +80,12 @@ export async function runTraceStream(sink: StreamSink, o: StreamOptions): Promis
   // Without LISTEN (no pool given, or the connection is down) the stream re-reads on a timer.
   const poll = setInterval(() => (!o.feed || !o.feed.listening) && wake(), o.pollMs)
   const heartbeat = setInterval(() => sink.write(`: heartbeat\n\n`), o.heartbeatMs)
+  const shutdownWatch = setInterval(() => sink.stopping() && sink.end(), 500)
   sink.onClose(() => {
     closed = true
     clearInterval(poll)
     clearInterval(heartbeat)
+    clearInterval(shutdownWatch)
     sub?.close()
   })
   // `ready` goes out once LISTEN is active, so a client may write right after it and be heard.

@@ -2,6 +2,9 @@ import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
 import { sql } from 'kysely'
 import type { TraceRow } from '../../src/db/schema.js'
+import http from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { createApp } from '../../server/app.js'
 import { createLogger } from '../../src/logger.js'
 import { getTrace } from '../../src/db/traces-read.js'
 import { runTraceStream } from '../../src/observe/stream.js'
@@ -225,7 +228,7 @@ describe('timeline and live stream', () => {
     const closers: Array<() => void> = []
     const row = (await getTrace(t.db, undefined, trace.id))!
     await runTraceStream(
-      { write: (c) => chunks.push(c), onClose: (fn) => closers.push(fn) },
+      { write: (c) => chunks.push(c), onClose: (fn) => closers.push(fn), end: () => closers.forEach((fn) => fn()), stopping: () => false },
       { db: t.db, feed: undefined, logger: createLogger({ level: 'silent', format: 'json' }), trace: row, after: undefined, heartbeatMs: 30, pollMs: 60_000 },
     )
     await new Promise((r) => setTimeout(r, 120))
@@ -265,6 +268,21 @@ describe('timeline and live stream', () => {
     assert.equal(after.status, 200)
     const ev2 = await f.event(trace, { span_id: 'root', event_type: 'custom', payload: { n: 2 } })
     assert.deepEqual((await events(poll)).body.events.map((e: { id: string }) => e.id), [ev2.id])
+  })
+
+  it('ends open streams when the server stops accepting, so shutdown is not held up', async () => {
+    const app = createApp({ db: t.db, logger: createLogger({ level: 'silent', format: 'json' }), auth: { adminToken: undefined, host: '127.0.0.1' }, maxBodyBytes: 1 << 20, pool: t.pool })
+    const srv = http.createServer(app)
+    await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r))
+    const url = `http://127.0.0.1:${(srv.address() as AddressInfo).port}/api/traces/${trace.id}/stream`
+    const res = await fetch(url, { headers: { 'x-api-key': key } })
+    const reader = res.body!.getReader()
+    await reader.read() // ready
+    const started = Date.now()
+    const closed = new Promise<void>((r) => srv.close(() => r()))
+    for (;;) if ((await reader.read()).done) break
+    await closed
+    assert.ok(Date.now() - started < 5000, `closed after ${Date.now() - started} ms`)
   })
 
   it('refuses a malformed resume point and another project\'s trace', async () => {
