@@ -1,5 +1,5 @@
 import type { SPAN_TYPES } from '../contract/ingest.js'
-import { firstCount, firstString, maybeJson, withPrefix } from './attributes.js'
+import { firstCount, firstString, maybeJson, unflattenList, withPrefix } from './attributes.js'
 import type { Attributes } from './model.js'
 
 // The GenAI reading of a span's attributes across conventions: OTel GenAI semconv (new and
@@ -204,4 +204,16 @@ export function conventionMetadata(a: Attributes): Record<string, unknown> | und
     ...withPrefix(a, 'continua.metadata.'),
   }
   return Object.keys(out).length ? out : undefined
+}
+
+/** Tools offered to the model: semconv gen_ai.tool.definitions, or OpenInference llm.tools.N. */
+export function toolDefinitions(a: Attributes): unknown {
+  const semconv = a['gen_ai.tool.definitions']
+  if (semconv !== undefined && semconv !== null) return maybeJson(semconv)
+  const flattened = unflattenList(a, 'llm.tools.')
+  if (!flattened.length) return undefined
+  return flattened.map((entry) => {
+    const schema = (entry as { tool?: { json_schema?: unknown } }).tool?.json_schema
+    return schema === undefined ? entry : maybeJson(schema as never)
+  })
 }

@@ -3,7 +3,7 @@ import { IngestEvent, IngestSession, IngestSpan, IngestTrace, type IngestRequest
 import { formatIssuePath } from '../contract/validate.js'
 import { firstString } from './attributes.js'
 import { spanEvents } from './events.js'
-import { agent, conventionMetadata, cost, MODEL_KEYS, provider, requestParams, sessionAndUser, spanType, tool, usage } from './genai.js'
+import { agent, conventionMetadata, cost, MODEL_KEYS, provider, requestParams, sessionAndUser, spanType, tool, toolDefinitions, usage } from './genai.js'
 import { extractInput, extractOutput, toolCallIds } from './messages.js'
 import { SPAN_KIND_NAMES, spanProblems, type OtlpSpan } from './model.js'
 import { nanosToIso } from './time.js'
@@ -141,6 +141,10 @@ function spanMetadata(
   const finish = a['gen_ai.response.finish_reasons'] ?? a['ai.response.finishReason']
   if (finish !== undefined && finish !== null) metadata.finish_reasons = finish
   if (errorType) metadata.error_type = errorType
+  const definitions = toolDefinitions(a)
+  if (definitions !== undefined) metadata.tool_definitions = definitions
+  const ttft = a['gen_ai.response.time_to_first_chunk']
+  if (typeof ttft === 'number') metadata.time_to_first_chunk_s = ttft
   const calls = type === 'llm' && output !== undefined ? toolCallIds(output) : []
   if (calls.length) metadata.tool_call_ids = calls
   const { sessionId, userId } = sessionAndUser(a, span.resource.attributes)
