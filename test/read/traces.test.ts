@@ -20,7 +20,6 @@ describe('trace read APIs over HTTP', () => {
   const traces: Record<string, TraceRow> = {}
   let sessionId: string
 
-  const asA = { headers: { 'x-api-key': '' } }
   const get = (path: string, key = keyA) => api(server.url, 'GET', path, { headers: { 'x-api-key': key } })
   const asAdmin = (path: string) => api(server.url, 'GET', path, { headers: { authorization: `Bearer ${ADMIN}` } })
 
@@ -30,7 +29,6 @@ describe('trace read APIs over HTTP', () => {
     const a = await createProject(t.db, 'alpha')
     const b = await createProject(t.db, 'beta')
     ;[keyA, projectA, keyB, projectB] = [a.api_key, a.id, b.api_key, b.id]
-    asA.headers['x-api-key'] = keyA
     fa = new Fixtures(t.db, projectA)
     fb = new Fixtures(t.db, projectB)
     const s = await fa.session('sess-1', { user_id: 'u-1' })
