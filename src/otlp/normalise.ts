@@ -6,6 +6,7 @@ import { spanEvents } from './events.js'
 import { agent, conventionMetadata, cost, MODEL_KEYS, provider, requestParams, sessionAndUser, spanType, tool, toolDefinitions, usage } from './genai.js'
 import { extractInput, extractOutput, toolCallIds } from './messages.js'
 import { SPAN_KIND_NAMES, spanProblems, type OtlpSpan } from './model.js'
+import { withPendingResolved } from './pending.js'
 import { nanosToIso } from './time.js'
 
 // Decoded OTLP spans → one /v1/ingest batch. Every span is checked on its own against the ingest
@@ -25,8 +26,10 @@ export interface NormalisedBatch {
 const MAX_NAME = 1024
 const INFERENCE_TYPES = new Set<string>(['llm', 'embedding', 'generation'])
 
-export function normaliseSpans(spans: OtlpSpan[]): NormalisedBatch {
+export function normaliseSpans(decoded: OtlpSpan[]): NormalisedBatch {
   const problems: string[] = []
+  const { spans, dropped } = withPendingResolved(decoded)
+  if (dropped) problems.push(`${dropped} Logfire pending span(s) without a parent ignored`)
   let rejectedSpans = 0
   // The last copy of a (trace, span) pair in one request wins.
   const byKey = new Map<string, { span: OtlpSpan; row: IngestSpan; events: IngestEvent[] }>()

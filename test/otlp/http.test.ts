@@ -356,6 +356,24 @@ describe('POST /v1/traces', () => {
     assert.equal(typeof row.input, 'string', 'over-deep JSON text stays text')
   })
 
+  it('shows a Logfire span as running from its pending twin, then completed when it ends', async () => {
+    const trace = 'fdf92f3577b34da6a3ce929d0e0e4736'
+    const start = 1_767_225_600_000_000_000n
+    const twin = { traceId: trace, spanId: 'f1f067aa0ba90299', parentSpanId: 'f1f067aa0ba90201', name: 'long step', start, end: start, attributes: { 'logfire.span_type': 'pending_span', 'logfire.pending_parent_id': '0000000000000000' } }
+    const first = await post('/v1/traces', JSON.stringify(otlpJson([twin])), { 'content-type': 'application/json' }, projects.edge!.key)
+    assert.equal(first.status, 200)
+    const running = (await spanRows(projects.edge!.id)).filter((r) => r.trace_ext === trace)
+    assert.deepEqual(running.map((r) => [r.span_id, r.status, r.parent_span_id]), [['f1f067aa0ba90201', 'running', null]])
+    const real = { traceId: trace, spanId: 'f1f067aa0ba90201', name: 'long step', start, end: start + 3_000_000_000n }
+    await post('/v1/traces', JSON.stringify(otlpJson([real])), { 'content-type': 'application/json' }, projects.edge!.key)
+    // a late duplicate of the twin must not reopen it
+    await post('/v1/traces', JSON.stringify(otlpJson([{ ...twin, name: 'long step ' }])), { 'content-type': 'application/json' }, projects.edge!.key)
+    const done = (await spanRows(projects.edge!.id)).filter((r) => r.trace_ext === trace)
+    assert.equal(done.length, 1)
+    assert.equal(done[0].status, 'completed')
+    assert.equal(done[0].end_time.toISOString(), '2026-01-01T00:00:03.000Z')
+  })
+
   it('answers undecodable bodies with 400 in the request encoding', async () => {
     const pb = await post('/v1/traces', Buffer.from([0x0a, 0xff, 0xff, 0xff, 0xff, 0x0f]), { 'content-type': 'application/x-protobuf' })
     assert.equal(pb.status, 400)

@@ -228,6 +228,38 @@ describe('GenAI normalisation', () => {
   })
 })
 
+describe('Logfire pending spans', () => {
+  const TRACE = 'fcf92f3577b34da6a3ce929d0e0e4736'
+  const twin: SpanSpec = {
+    traceId: TRACE,
+    spanId: 'f0f067aa0ba90299',
+    parentSpanId: 'f0f067aa0ba90201',
+    name: 'agent run',
+    start: 1_767_225_600_000_000_000n,
+    end: 1_767_225_600_000_000_000n,
+    attributes: { 'logfire.span_type': 'pending_span', 'logfire.pending_parent_id': 'f0f067aa0ba90200' },
+  }
+  const real: SpanSpec = { traceId: TRACE, spanId: 'f0f067aa0ba90201', parentSpanId: 'f0f067aa0ba90200', name: 'agent run', start: twin.start, end: twin.start + 5_000_000_000n }
+
+  it('shows the real span as running from its pending twin, and hides the twin', () => {
+    const { request } = normalise([twin])
+    assert.equal(request.spans!.length, 1)
+    const span = request.spans![0]!
+    assert.equal(span.span_id, 'f0f067aa0ba90201')
+    assert.equal(span.parent_span_id, 'f0f067aa0ba90200')
+    assert.equal(span.status, 'running')
+    assert.equal(span.end_time, null)
+  })
+
+  it('lets the real span win when both arrive together, in either order', () => {
+    for (const order of [[twin, real], [real, twin]]) {
+      const { request } = normalise(order)
+      assert.equal(request.spans!.length, 1)
+      assert.equal(request.spans![0]!.status, 'completed')
+    }
+  })
+})
+
 describe('batch shaping', () => {
   it('clamps an end before the start and flags it', () => {
     const { request } = normalise([{ traceId: 'ebf92f3577b34da6a3ce929d0e0e4736', spanId: 'e0f067aa0ba902b7', name: 'backwards', start: 2_000_000_000n, end: 1_000_000_000n }])
