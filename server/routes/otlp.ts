@@ -36,7 +36,7 @@ export function otlpRoutes(db: Kysely<DB>, options: OtlpRouteOptions): Router {
   router.post(TRACE_PATHS, async (req, res, next) => {
     const format = otlpFormat(req.get('content-type'))
     try {
-      const projectId = resolveScope(principalOf(res), req.query.project_id, { required: true })!
+      const projectId = projectOf(req, res)
       const body = await readOtlpBody(req, bodyEncoding(req.get('content-encoding')), options.maxBodyBytes, declaredLength(req))
       const result = await exportTraces(db, projectId, body, format, { logger: options.logger, maxPayloadBytes: options.maxPayloadBytes })
       const partial = result.rejectedSpans > 0 || result.errorMessage ? { rejectedSpans: result.rejectedSpans, errorMessage: result.errorMessage } : undefined
@@ -52,7 +52,7 @@ export function otlpRoutes(db: Kysely<DB>, options: OtlpRouteOptions): Router {
   router.post(NOOP_PATHS, async (req, res, next) => {
     const format = otlpFormat(req.get('content-type'))
     try {
-      resolveScope(principalOf(res), req.query.project_id, { required: true })
+      projectOf(req, res)
       await readOtlpBody(req, bodyEncoding(req.get('content-encoding')), options.maxBodyBytes, declaredLength(req))
       res.status(200).type(CONTENT_TYPES[format]).send(format === 'protobuf' ? Buffer.alloc(0) : '{}')
     } catch (err) {
@@ -61,6 +61,15 @@ export function otlpRoutes(db: Kysely<DB>, options: OtlpRouteOptions): Router {
   })
 
   return router
+}
+
+/** OTLP writes, like /v1/ingest, need a project API key: it names the project. */
+function projectOf(req: Request, res: Response): string {
+  const principal = principalOf(res)
+  if (principal.kind !== 'api_key') {
+    throw new ContinuaError('api_key_required', 'OTLP export needs a project API key (X-API-Key or Authorization: Bearer <key>)')
+  }
+  return resolveScope(principal, req.query.project_id)!
 }
 
 function declaredLength(req: Request): number | undefined {
