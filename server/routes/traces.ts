@@ -45,7 +45,7 @@ export function traceRoutes(db: Kysely<DB>, options: TraceRouteOptions): Router 
     const scope = scopeOf(req, res)
     const query = parseInput(TimelineQuery, req.query, 'query')
     const trace = await requireTrace(db, scope, req.params.id)
-    res.json(await readTimeline(db, trace, { after: query.after, limit: query.limit ?? 100 }))
+    res.json(await readTimeline(db, trace, { after: query.after, limit: query.limit ?? 100, types: query.event_type }))
   })
 
   router.get('/api/traces/:id/stream', async (req, res) => {

@@ -175,6 +175,8 @@ export const TraceListQuery = z
     min_duration_ms: intParam('min_duration_ms', 0, Number.MAX_SAFE_INTEGER).optional(),
     sort_by: z.enum(['started_at'], { error: 'sort_by must be started_at' }).optional(),
     sort_dir: z.enum(['asc', 'desc'], { error: 'sort_dir must be asc or desc' }).optional(),
+    tag: textParam('tag', 1024).optional().describe('Comma-separated tags; a trace must carry all of them'),
+    environment: textParam('environment', 256).optional(),
   })
 export type TraceListQuery = z.infer<typeof TraceListQuery>
 
@@ -188,4 +190,11 @@ export const TimelineQuery = z
     project_id: z.string().optional(),
     after: textParam('after', 1024).optional(),
     limit: intParam('limit', 1, 500).optional(),
+    event_type: textParam('event_type', 512)
+      .transform((v) => v.split(',').map((s) => s.trim()).filter(Boolean))
+      .refine((list) => list.every((t) => (TIMELINE_EVENT_TYPES as readonly string[]).includes(t)), {
+        message: `event_type must be a comma-separated list of ${TIMELINE_EVENT_TYPES.join(', ')}`,
+      })
+      .optional()
+      .describe('Only these entry types (comma-separated), e.g. decision,effect,wait'),
   })

@@ -30,7 +30,14 @@ export interface TimelineRow {
   payload: unknown
 }
 
-export async function timelinePage(db: Kysely<DB>, projectId: string, traceId: string, after: TimelineKey, limit: number): Promise<TimelineRow[]> {
+export async function timelinePage(
+  db: Kysely<DB>,
+  projectId: string,
+  traceId: string,
+  after: TimelineKey,
+  limit: number,
+  types?: string[],
+): Promise<TimelineRow[]> {
   const { seq, rank, key } = after
   const res = await sql<TimelineRow>`
     select * from (
@@ -54,6 +61,7 @@ export async function timelinePage(db: Kysely<DB>, projectId: string, traceId: s
        where s.project_id = ${projectId} and s.trace_id = ${traceId} and s.status in ('completed', 'failed')
          and (s.change_seq, ${RANK_TERMINAL}::int, s.id::text) > (${seq}::bigint, ${rank}::int, ${key}::text)
     ) entries
+    where ${types ?? null}::text[] is null or event_type = any(${types ?? null}::text[])
     order by seq, rank, key
     limit ${limit}`.execute(db)
   return res.rows.map((r) => ({ ...r, seq: Number(r.seq), rank: Number(r.rank) }))

@@ -14,6 +14,8 @@ export interface TraceFilters {
   startTo?: string
   hasErrors?: boolean
   minDurationMs?: number
+  tags?: string[]
+  environment?: string
   sortDir: 'asc' | 'desc'
 }
 
@@ -47,6 +49,8 @@ function baseTraceQuery(db: Kysely<DB>, projectId: string | undefined, f: TraceF
       f.minDurationMs,
     )
   }
+  if (f.tags?.length) q = q.where(sql<SqlBool>`t.tags @> ${f.tags}::text[]`)
+  if (f.environment !== undefined) q = q.where('t.environment', '=', f.environment)
   if (f.q) q = q.where(searchMatches(f.q))
   return q
 }

@@ -58,10 +58,10 @@ function displayCompare(a: TimelineEvent, b: TimelineEvent): number {
 export async function readTimeline(
   db: Kysely<DB>,
   trace: { id: string; project_id: string; status: string },
-  options: { after?: string; limit: number },
+  options: { after?: string; limit: number; types?: string[] },
 ): Promise<TimelineResponse> {
   const after = options.after ? decodeTimelineCursor(options.after) : TIMELINE_START
-  const rows = await timelinePage(db, trace.project_id, trace.id, after, options.limit + 1)
+  const rows = await timelinePage(db, trace.project_id, trace.id, after, options.limit + 1, options.types?.length ? options.types : undefined)
   const hasMore = rows.length > options.limit
   const page = hasMore ? rows.slice(0, options.limit) : rows
   const last = page[page.length - 1]

@@ -23,6 +23,8 @@ export async function listTraces(db: Kysely<DB>, projectId: string | undefined, 
     startTo: query.start_time_to,
     hasErrors: query.has_errors,
     minDurationMs: query.min_duration_ms,
+    tags: query.tag?.split(',').map((s) => s.trim()).filter(Boolean),
+    environment: query.environment,
     sortDir: query.sort_dir ?? 'desc',
   }
   let after: q.TraceKeyset | undefined

@@ -16,6 +16,7 @@ export interface TraceInput {
   input?: unknown
   output?: unknown
   tags?: string[]
+  environment?: string
   error_count?: number
   total_cost?: string
   total_tokens_in?: number
@@ -110,6 +111,7 @@ export class Fixtures {
         input: json(t.input) ?? null,
         output: json(t.output) ?? null,
         tags: t.tags ?? [],
+        environment: t.environment ?? null,
         error_count: t.error_count ?? 0,
         total_cost: t.total_cost ?? '0',
         total_tokens_in: t.total_tokens_in ?? 0,

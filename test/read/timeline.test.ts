@@ -108,8 +108,8 @@ describe('timeline and live stream', () => {
     await t.drop()
   })
 
-  const events = (cursor?: string, limit?: number) =>
-    api(server.url, 'GET', `/api/traces/${trace.id}/events?${cursor ? `after=${cursor}&` : ''}${limit ? `limit=${limit}` : ''}`, h())
+  const events = (cursor?: string, limit?: number, types?: string) =>
+    api(server.url, 'GET', `/api/traces/${trace.id}/events?${cursor ? `after=${cursor}&` : ''}${limit ? `limit=${limit}&` : ''}${types ? `event_type=${types}` : ''}`, h())
 
   it('merges stored events and synthetic span markers, displayed in time order', async () => {
     const res = await events()
@@ -130,6 +130,17 @@ describe('timeline and live stream', () => {
     assert.equal(log.message, 'hello')
     assert.equal(log.span_name, 'agent')
     assert.equal(log.trace_id, trace.id)
+  })
+
+  it('filters entries by type, keeping the cursors', async () => {
+    const only = await events(undefined, undefined, 'decision,span_completed')
+    assert.equal(only.status, 200)
+    assert.deepEqual(only.body.events.map((e: { event_type: string }) => e.event_type), ['decision', 'span_completed'])
+    const none = await events(only.body.poll_cursor, undefined, 'decision')
+    assert.deepEqual(none.body.events, [])
+    const bad = await events(undefined, undefined, 'decision,bogus')
+    assert.equal(bad.status, 400)
+    assert.match(bad.body.message, /event_type/)
   })
 
   it('pages with next_cursor without gaps or duplicates', async () => {

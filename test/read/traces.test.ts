@@ -33,7 +33,7 @@ describe('trace read APIs over HTTP', () => {
     fb = new Fixtures(t.db, projectB)
     const s = await fa.session('sess-1', { user_id: 'u-1' })
     sessionId = s.id
-    traces.plan = await fa.trace({ trace_id: 'tr-plan', name: 'plan trip', user_id: 'alice', session: s, start: at(0), end: at(10), total_cost: '0.012300000000', total_tokens_in: 120, total_tokens_out: 40 })
+    traces.plan = await fa.trace({ trace_id: 'tr-plan', name: 'plan trip', user_id: 'alice', session: s, tags: ['demo', 'travel'], environment: 'prod', start: at(0), end: at(10), total_cost: '0.012300000000', total_tokens_in: 120, total_tokens_out: 40 })
     traces.fail = await fa.trace({ trace_id: 'tr-fail', name: 'book hotel', user_id: 'bob', status: 'failed', start: at(100), end: at(400), error_count: 2 })
     traces.open = await fa.trace({ trace_id: 'tr-open', name: 'still going', user_id: 'alice', status: 'running', start: at(200) })
     traces.pct = await fa.trace({ trace_id: 'tr-100%', name: '100% done', start: at(300), end: at(301) })
@@ -84,6 +84,10 @@ describe('trace read APIs over HTTP', () => {
     assert.equal((await one('has_errors=false')).length, 4)
     // the open trace counts its duration up to now, so it passes a large minimum
     assert.deepEqual(await one('min_duration_ms=200000'), sorted(traces.fail, traces.open))
+    assert.deepEqual(await one('tag=travel'), sorted(traces.plan))
+    assert.deepEqual(await one('tag=demo,travel'), sorted(traces.plan))
+    assert.deepEqual(await one('tag=demo,nope'), [])
+    assert.deepEqual(await one('environment=prod'), sorted(traces.plan))
   })
 
   it('searches trace names, ids, users and span names and ids, with LIKE wildcards taken literally', async () => {
@@ -157,7 +161,8 @@ describe('trace read APIs over HTTP', () => {
     assert.equal(detail.status, 200)
     assert.equal(detail.body.trace_id, 'tr-plan')
     assert.equal(detail.body.user_id, 'alice')
-    assert.deepEqual(detail.body.tags, [])
+    assert.deepEqual(detail.body.tags, ['demo', 'travel'])
+    assert.equal(detail.body.environment, 'prod')
     const spans = await get(`/api/traces/${traces.plan!.id}/spans`)
     assert.equal(spans.status, 200)
     assert.deepEqual(spans.body.spans.map((s: { span_id: string }) => s.span_id), ['root', 'llm-1', 'ret-1'])
