@@ -1,4 +1,5 @@
-import { gunzipSync } from 'node:zlib'
+import { promisify } from 'node:util'
+import { gunzip as gunzipCb } from 'node:zlib'
 import { Router } from 'express'
 import type { Kysely } from 'kysely'
 import { resolveScope } from '../../src/auth/principal.js'
@@ -11,6 +12,7 @@ import { principalOf } from '../middleware/auth.js'
 // GET /api/traces/{trace}/payloads/{trace|span|event}/{owner}/{input|output|metadata|payload}:
 // the full value of a payload, including the original of one that was truncated for storage.
 
+const gunzip = promisify(gunzipCb)
 const KINDS = new Set<PayloadOwnerKind>(['trace', 'span', 'event'])
 
 export function payloadRoutes(db: Kysely<DB>): Router {
@@ -29,7 +31,7 @@ export function payloadRoutes(db: Kysely<DB>): Router {
     if (!Uuid.safeParse(traceId).success || !Uuid.safeParse(ownerId).success) throw notFound()
     const found = await readFullPayload(db, scope, traceId, ownerKind, ownerId, field)
     if (!found) throw notFound()
-    const body = found.originalGzip ? gunzipSync(found.originalGzip) : Buffer.from(found.json, 'utf8')
+    const body = found.originalGzip ? await gunzip(found.originalGzip) : Buffer.from(found.json, 'utf8')
     res.setHeader('Content-Type', 'application/json; charset=utf-8')
     res.setHeader('X-Continua-Truncated-In-Storage', String(found.truncatedInStorage))
     res.setHeader('X-Continua-Payload-Bytes', String(body.length))

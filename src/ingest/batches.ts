@@ -1,4 +1,5 @@
-import { gunzipSync, gzipSync } from 'node:zlib'
+import { promisify } from 'node:util'
+import { gunzip as gunzipCb, gzip as gzipCb } from 'node:zlib'
 import type { Kysely } from 'kysely'
 import { IngestRequest, type BatchStatusResponse, type IngestResponse } from '../contract/ingest.js'
 import { parseInput } from '../contract/validate.js'
@@ -17,8 +18,11 @@ import type { DB, IngestBatchRow } from '../db/schema.js'
 import { ContinuaError, isContinuaError } from '../errors.js'
 import type { Logger } from '../logger.js'
 import { repeatedBatch } from './index.js'
-import { prepareBatch } from './prepare.js'
+import { compressOriginals, prepareBatch } from './prepare.js'
 import { writePrepared } from './write.js'
+
+const gzip = promisify(gzipCb)
+const gunzip = promisify(gunzipCb)
 
 // Durable async ingest: the raw body is stored (gzip) and the processing job enqueued in the
 // transaction that claims the batch_key, so a 202 is only sent once both are committed.
@@ -30,7 +34,8 @@ export async function acceptAsync(
   rawBody: Buffer,
   bodyHash: string,
 ): Promise<IngestResponse> {
-  const gzipped = gzipSync(rawBody)
+  // Compressed off the event loop, before the transaction starts.
+  const gzipped = await gzip(rawBody)
   return db.transaction().execute(async (trx) => {
     const claim = await claimBatchKey(trx, { projectId, batchKey, bodyHash, mode: 'async', status: 'queued' })
     if (!claim.created) return repeatedBatch(claim, batchKey, bodyHash)
@@ -64,7 +69,7 @@ export async function processBatch(db: Kysely<DB>, batchId: string, options: Pro
   try {
     const stored = await loadBatchPayload(db, batchId)
     if (!stored) throw new BatchFailure('payload_missing', 'the stored batch payload is missing')
-    request = decodePayload(stored)
+    request = await decodePayload(stored)
   } catch (err) {
     const failure = err instanceof BatchFailure ? err : new BatchFailure('payload_decode_error', describe(err))
     await recordBatchError(db, batchId, failure.code, failure.message, true)
@@ -74,6 +79,7 @@ export async function processBatch(db: Kysely<DB>, batchId: string, options: Pro
 
   try {
     const prepared = prepareBatch(request, options.maxPayloadBytes)
+    await compressOriginals(prepared)
     const done = await db.transaction().execute(async (trx) => {
       const locked = await lockBatch(trx, batchId)
       if (!locked || (locked.status !== 'processing' && locked.status !== 'queued')) return false
@@ -106,10 +112,10 @@ class BatchFailure extends Error {
   }
 }
 
-function decodePayload(stored: Buffer): IngestRequest {
+async function decodePayload(stored: Buffer): Promise<IngestRequest> {
   let parsed: unknown
   try {
-    parsed = JSON.parse(gunzipSync(stored).toString('utf8'))
+    parsed = JSON.parse((await gunzip(stored)).toString('utf8'))
   } catch (err) {
     throw new BatchFailure('payload_decode_error', `stored payload cannot be decoded: ${describe(err)}`)
   }

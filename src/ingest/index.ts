@@ -7,7 +7,7 @@ import { claimBatchKey, completeBatchCounts, type BatchClaim } from '../db/inges
 import type { DB, IngestBatchRow } from '../db/schema.js'
 import { ContinuaError } from '../errors.js'
 import type { Logger } from '../logger.js'
-import { assertJsonDepth, MAX_JSON_DEPTH, prepareBatch, type PreparedBatch } from './prepare.js'
+import { assertJsonDepth, compressOriginals, MAX_JSON_DEPTH, prepareBatch, type PreparedBatch } from './prepare.js'
 import { writePrepared } from './write.js'
 
 // The ingest entry point. OTLP, `continua seed` and POST /v1/ingest (sync and server-default
@@ -49,6 +49,7 @@ export interface ValidatedIngestOptions {
 /** Ingests an already validated request inline (the HTTP route validates once itself). */
 export async function ingestValidated(db: Kysely<DB>, projectId: string, request: IngestRequest, options: ValidatedIngestOptions): Promise<IngestResponse> {
   const prepared = prepareBatch(request, options.maxPayloadBytes, { stringsChecked: options.stringsChecked })
+  await compressOriginals(prepared)
   return retryOnConflict(() => writeSyncBatch(db, projectId, request, prepared, options), options.logger)
 }
 

@@ -1,4 +1,6 @@
 import { randomUUID } from 'node:crypto'
+import { promisify } from 'node:util'
+import { gzip as gzipCb } from 'node:zlib'
 import type { IngestEvent, IngestRequest, IngestSpan, IngestTrace } from '../contract/ingest.js'
 import { ContinuaError } from '../errors.js'
 import { normalizeCost, priceTokens, PRICE_TABLE_VERSION } from './pricing.js'
@@ -114,6 +116,8 @@ export interface OriginalRec {
   owner_ref: string | null
   field: 'input' | 'output' | 'metadata' | 'payload'
   json: string
+  /** gzip of `json`, made before the transaction (see compressOriginals); cleared if json changes. */
+  gzip?: Buffer
 }
 
 export interface PreparedBatch {
@@ -457,4 +461,15 @@ export function assertJsonDepth(text: string): void {
       }
     } else if (c === 93 || c === 125) depth--
   }
+}
+
+const gzip = promisify(gzipCb)
+
+/** Compresses every kept original on the thread pool, so the write transaction does not. */
+export async function compressOriginals(batch: PreparedBatch): Promise<void> {
+  await Promise.all(
+    batch.originals.map(async (o) => {
+      o.gzip = await gzip(Buffer.from(o.json, 'utf8'))
+    }),
+  )
 }

@@ -51,7 +51,10 @@ export async function writePrepared(trx: Transaction<DB>, projectId: string, bat
       const id = deriveSemanticId(p.kind, path, p.discriminator, p.basis)
       const key = RESERVED_ID_KEY[p.kind]
       p.event.payload = { ...p.event.payload, [key]: id }
-      if (p.original) p.original.json = JSON.stringify({ ...(JSON.parse(p.original.json) as object), [key]: id })
+      if (p.original) {
+        p.original.json = JSON.stringify({ ...(JSON.parse(p.original.json) as object), [key]: id })
+        p.original.gzip = undefined
+      }
     }
   }
   const inserted = await insertEvents(trx, projectId, batch.events, seqBase)
@@ -70,7 +73,7 @@ export async function writePrepared(trx: Transaction<DB>, projectId: string, bat
         owner_kind: o.owner_kind,
         owner_id: ownerId,
         field: o.field,
-        body: gzipSync(raw).toString('base64'),
+        body: (o.gzip ?? gzipSync(raw)).toString('base64'),
         byte_size: raw.length,
         sha256: createHash('sha256').update(raw).digest('hex'),
       })
