@@ -202,4 +202,21 @@ describe('async ingest and rollups with a real worker', () => {
       await asyncServer.close()
     }
   })
+
+  it('50 racing identical async requests store one payload and enqueue one job', async () => {
+    const body = { batch_key: 'async-race', spans: [{ trace_id: 'tr-ar', span_id: 's', name: 's', start_time: T0 }] }
+    const results = await Promise.all(Array.from({ length: 50 }, () => postAsync(body)))
+    assert.ok(results.every((r) => r.status === 202))
+    assert.equal(results.filter((r) => r.body.status === 'accepted').length, 1)
+    assert.equal(new Set(results.map((r) => r.body.batch_id)).size, 1)
+    const id = results[0]!.body.batch_id as string
+    const { rows } = await t.pool.query(
+      `select (select count(*)::int from ingest_batch_payloads where batch_id = $1) as payloads,
+              (select count(*)::int from graphile_worker.jobs where key = 'ingest_batch:' || $1::text) as jobs`,
+      [id],
+    )
+    assert.deepEqual(rows[0], { payloads: 1, jobs: 1 })
+    const conflict = await postAsync({ ...body, spans: [] })
+    assert.equal(conflict.status, 409)
+  })
 })
