@@ -132,4 +132,16 @@ describe('ingest rules against Postgres', () => {
     )
     assert.deepEqual(remaining.rows.map((r) => r.batch_key), ['failed-new', 'queued-old'])
   })
+
+  it('coalesces rollups: a burst of batches for one trace leaves one pending job', async () => {
+    for (let i = 0; i < 6; i++) {
+      await ingestSync(t.db, projectId, { batch_key: `burst-${i}`, spans: [{ trace_id: 'tr-burst', span_id: `s${i}`, name: 'n', start_time: T0 }] })
+    }
+    const { rows } = await t.pool.query(
+      `select count(*)::int as n from graphile_worker.jobs j join traces t on j.key = 'trace_rollup:' || t.id::text
+       where t.project_id = $1 and t.trace_id = 'tr-burst'`,
+      [projectId],
+    )
+    assert.equal(rows[0].n, 1)
+  })
 })
