@@ -8,7 +8,9 @@ import { activityKey, childKey, timerKey, type Command, type Decision } from './
 // since the activation read it, append what the workflow code produced, create the work it asked
 // for, and enqueue the jobs that will move it next.
 
-export type CommitResult = { ok: true; closed: boolean; timers: Array<{ id: string; dueAt: Date }> } | { ok: false }
+export type CommitResult =
+  | { ok: true; closed: boolean; timers: Array<{ id: string; dueAt: Date }>; tasks: Array<{ id: string; type: string }> }
+  | { ok: false }
 
 export async function commitDecision(pool: pg.Pool, runId: string, seenVersion: number, d: Decision): Promise<CommitResult> {
   return withTx(pool, async (c) => {
@@ -20,7 +22,7 @@ export async function commitDecision(pool: pg.Pool, runId: string, seenVersion: 
            waiting_for = $3::jsonb, activation_version = activation_version + 1, updated_at = now() where id = $1`,
         [run.id, d.divergence.detail, JSON.stringify({ kind: 'replay_mismatch', ...d.divergence })],
       )
-      return { ok: true, closed: true, timers: [] }
+      return { ok: true, closed: true, timers: [], tasks: [] }
     }
     const seqBefore = run.last_seq
     const events: NewEvent[] = d.commands.map(commandEvent)
@@ -28,9 +30,13 @@ export async function commitDecision(pool: pg.Pool, runId: string, seenVersion: 
     await appendEvents(c, run, events)
 
     const timers: Array<{ id: string; dueAt: Date }> = []
+    const tasks: Array<{ id: string; type: string }> = []
     let wake = seqBefore > d.lastSeq // outcomes arrived while the code ran
     for (const cmd of d.commands) {
-      if (cmd.kind === 'activity') await createActivityTask(c, run, cmd)
+      if (cmd.kind === 'activity') {
+        const id = await createActivityTask(c, run, cmd)
+        if (id && (cmd.options.target ?? 'local') === 'local') tasks.push({ id, type: cmd.activityType })
+      }
       else if (cmd.kind === 'timer') timers.push(await createTimer(c, run, cmd))
       else if (cmd.kind === 'child') wake = (await startChild(c, run, cmd)) || wake
       else if (cmd.kind === 'status') await c.query('update engine.runs set custom_status = $2::jsonb where id = $1', [run.id, JSON.stringify(cmd.value)])
@@ -43,12 +49,12 @@ export async function commitDecision(pool: pg.Pool, runId: string, seenVersion: 
     await c.query('update engine.runs set activation_version = activation_version + 1 where id = $1', [run.id])
     if (d.outcome) {
       await closeRun(c, run, d.outcome)
-      return { ok: true, closed: true, timers: [] }
+      return { ok: true, closed: true, timers: [], tasks: [] }
     }
     await c.query(`update engine.runs set status = 'waiting', waiting_for = $2::jsonb, updated_at = now() where id = $1`, [run.id, JSON.stringify(d.waitingFor)])
     run.status = 'waiting'
     if (wake) await wakeRun(c, run)
-    return { ok: true, closed: false, timers }
+    return { ok: true, closed: false, timers, tasks }
   })
 }
 
@@ -74,7 +80,7 @@ function commandEvent(cmd: Command): NewEvent {
   }
 }
 
-async function createActivityTask(c: Client, run: RunRow, cmd: Extract<Command, { kind: 'activity' }>): Promise<void> {
+async function createActivityTask(c: Client, run: RunRow, cmd: Extract<Command, { kind: 'activity' }>): Promise<string | undefined> {
   const target = cmd.options.target ?? 'local'
   const timeouts = {
     start_to_close_ms: cmd.options.startToCloseTimeout ?? null,
@@ -88,6 +94,7 @@ async function createActivityTask(c: Client, run: RunRow, cmd: Extract<Command, 
     [run.project_id, run.id, cmd.id, activityKey(cmd.id), cmd.activityType, JSON.stringify(cmd.input), target, JSON.stringify(resolveRetry(cmd.options.retry)), JSON.stringify(timeouts)],
   )
   if (rows[0] && target === 'local') await enqueueActivityJob(c, cmd.activityType, rows[0].id, null)
+  return rows[0]?.id
 }
 
 async function createTimer(c: Client, run: RunRow, cmd: Extract<Command, { kind: 'timer' }>): Promise<{ id: string; dueAt: Date }> {

@@ -54,6 +54,16 @@ export class Dispatcher {
 
   private async activateNow(runId: string): Promise<void> {
     const { pool } = this.ctx
+    const cached = this.cache.get(runId)
+    if (cached) {
+      // An activation that finds nothing new does nothing (no writes).
+      const { rows: probe } = await pool.query<{ last_seq: number; activation_version: number; status: string }>(
+        'select last_seq, activation_version, status from engine.runs where id = $1',
+        [runId],
+      )
+      const p = probe[0]
+      if (p && p.status === 'waiting' && p.activation_version === cached.version && p.last_seq === cached.exec.lastSeq) return
+    }
     const { rows } = await pool.query<RunRow & { instance_key: string }>(
       `update engine.runs r set status = 'running', updated_at = now() from engine.instances i
        where r.id = $1 and i.id = r.instance_id and r.status in ('queued', 'waiting', 'running')
@@ -90,6 +100,11 @@ export class Dispatcher {
     entry.version++
     this.cache.set(runId, entry)
     if (result.timers.length) this.ctx.onTimers?.(result.timers)
+    // Eager execution: activities this worker can run start now, in-process, without waiting for
+    // a queue hop. Their graphile jobs stay as the durable backup; claiming fences out doubles.
+    for (const task of result.tasks) {
+      if (this.ctx.registry.activities.has(task.type)) void this.runActivity(task.id).catch((err: unknown) => this.ctx.logger.warn('eager activity failed', { task_id: task.id, error: err }))
+    }
   }
 
   private async quarantine(runId: string, version: number, detail: string): Promise<void> {
@@ -149,12 +164,19 @@ export class Dispatcher {
     if (outcome.ok) {
       const r = await completeTask(p, fence, outcome.output)
       if (r === 'conflict') this.ctx.logger.info('activity result discarded: the task is no longer ours', { task_id: task.id })
+      else await this.activateEagerly(task.run_id)
       return
     }
     const err = outcome.err
     const code = abortCode ?? errorCodeOf(err, 'activity_failed')
     const nonRetryable = (err as { nonRetryable?: unknown })?.nonRetryable === true || (err as Error)?.name === 'NonRetryableError'
-    await failTask(p, fence, code, errorMessageOf(err), nonRetryable)
+    if ((await failTask(p, fence, code, errorMessageOf(err), nonRetryable)) === 'recorded') await this.activateEagerly(task.run_id)
+  }
+
+  /** After recording an outcome, continue the run here if this worker can (its job stays as backup). */
+  private async activateEagerly(runId: string): Promise<void> {
+    if (!this.cache.has(runId)) return
+    await this.activate(runId).catch((err: unknown) => this.ctx.logger.warn('eager activation failed', { run_id: runId, error: err }))
   }
 
   async fireTimer(timerId: string): Promise<void> {

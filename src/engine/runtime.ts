@@ -8,7 +8,7 @@ import { graphileLogger } from '../jobs/worker.js'
 import type { Logger } from '../logger.js'
 import type { Registry } from './definitions.js'
 import { Dispatcher } from './dispatch.js'
-import { registerWorker, sweepDeadWorkers } from './workers.js'
+import { registerWorker, requeueTasksOf, sweepDeadWorkers } from './workers.js'
 
 // One engine worker: a graphile-worker runner whose task list is exactly what this process
 // registered, plus a heartbeat, a sweeper for dead workers, a reconciler for stranded runs and
@@ -99,9 +99,10 @@ export async function startEngineWorker(options: EngineWorkerOptions): Promise<E
       for (const r of rows) dispatcher.inflightActivities.get(r.id)?.controller.abort(new Error('activity cancelled or lease lost'))
     }
     const dead = await sweepDeadWorkers(pool, workerTimeoutMs)
-    if (dead.graphileIds.length) {
+    if (dead.workerIds.length) {
       logger.warn('declared workers dead; releasing their jobs', { workers: dead.workerIds })
-      await utils.forceUnlockWorkers(dead.graphileIds)
+      if (dead.graphileIds.length) await utils.forceUnlockWorkers(dead.graphileIds)
+      await requeueTasksOf(pool, dead.workerIds)
     }
     // Timers due soon fire in-process; the graphile job with run_at is the durable backup.
     const { rows: due } = await pool.query<{ id: string; due_at: Date }>(
@@ -142,6 +143,12 @@ function buildTaskList(d: Dispatcher, registry: Registry): TaskList {
  * no open task, no pending timer and no open child gets a fresh activation.
  */
 export async function reconcile(pool: pg.Pool): Promise<number> {
+  // Tasks held by workers that are gone (dead, or stopped mid-activity) go back to the queue.
+  const { rows: gone } = await pool.query<{ owner: string }>(
+    `select distinct t.owner from engine.activity_tasks t join engine.workers w on w.id = t.owner
+     where t.status = 'claimed' and t.execution_target = 'local' and w.status <> 'alive'`,
+  )
+  await requeueTasksOf(pool, gone.map((g) => g.owner))
   return withTx(pool, async (c) => {
     const { rows } = await c.query<{ id: string; definition_name: string; definition_version: string }>(
       `select r.id, r.definition_name, r.definition_version from engine.runs r

@@ -1,6 +1,6 @@
 import os from 'node:os'
 import type pg from 'pg'
-import { withTx } from '../db/engine-store.js'
+import { enqueueActivityJob, withTx } from '../db/engine-store.js'
 import type { Registry } from './definitions.js'
 
 // The worker registry and definition catalog. Registering adds this worker's rows and never
@@ -59,4 +59,22 @@ export async function listDefinitions(pool: pg.Pool, liveWithinMs: number): Prom
 export async function isDefinitionKnown(pool: pg.Pool | pg.PoolClient, name: string, version: string): Promise<boolean> {
   const { rows } = await pool.query(`select 1 from engine.worker_definitions where kind = 'workflow' and name = $1 and version = $2 limit 1`, [name, version])
   return rows.length > 0
+}
+
+/**
+ * Puts a dead worker's local activity tasks back in the queue with a fresh job each. The task may
+ * have been started eagerly (outside any graphile job), so releasing jobs alone is not enough.
+ */
+export async function requeueTasksOf(pool: pg.Pool, workerIds: string[]): Promise<number> {
+  if (workerIds.length === 0) return 0
+  return withTx(pool, async (c) => {
+    const { rows } = await c.query<{ id: string; activity_type: string }>(
+      `update engine.activity_tasks set status = 'queued', owner = null, available_at = now()
+       where owner = any($1::text[]) and status = 'claimed' and execution_target = 'local'
+       returning id, activity_type`,
+      [workerIds],
+    )
+    for (const r of rows) await enqueueActivityJob(c, r.activity_type, r.id, null)
+    return rows.length
+  })
 }
