@@ -10,7 +10,7 @@ import type { DB } from '../../src/db/schema.js'
 import { ContinuaError } from '../../src/errors.js'
 import { acceptAsync, batchStatus } from '../../src/ingest/batches.js'
 import { hashBody, ingestValidated } from '../../src/ingest/index.js'
-import { assertJsonDepth, assertStorableStrings } from '../../src/ingest/prepare.js'
+import { assertJsonDepth, assertStorableStrings } from '../../src/ingest/guards.js'
 import type { Logger } from '../../src/logger.js'
 import { principalOf } from '../middleware/auth.js'
 

@@ -7,7 +7,8 @@ import { claimBatchKey, completeBatchCounts, type BatchClaim } from '../db/inges
 import type { DB, IngestBatchRow } from '../db/schema.js'
 import { ContinuaError } from '../errors.js'
 import type { Logger } from '../logger.js'
-import { assertJsonDepth, compressOriginals, MAX_JSON_DEPTH, prepareBatch, type PreparedBatch } from './prepare.js'
+import { assertJsonDepth, MAX_JSON_DEPTH } from './guards.js'
+import { compressOriginals, prepareBatch, type PreparedBatch } from './prepare.js'
 import { writePrepared } from './write.js'
 
 // The ingest entry point. OTLP, `continua seed` and POST /v1/ingest (sync and server-default
