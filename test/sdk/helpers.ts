@@ -1,6 +1,9 @@
+import { spawn } from 'node:child_process'
 import http from 'node:http'
+import path from 'node:path'
 import type { AddressInfo } from 'node:net'
 import type pg from 'pg'
+import { ROOT } from '../helpers/cli.js'
 
 // Shared by the SDK tests: stored rows in a form two SDK runs can be compared by, and a proxy
 // that injects failures in front of the real server.
@@ -82,4 +85,20 @@ export async function startFaultProxy(target: string): Promise<FaultProxy> {
   proxy.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
   proxy.close = () => new Promise((r) => (server.closeAllConnections(), server.close(() => r())))
   return proxy
+}
+
+const PY_SDK = path.join(ROOT, 'sdks', 'python')
+
+/** Runs python3 in sdks/python with extra environment. */
+export function runPython(args: string[], env: Record<string, string>, timeoutMs = 240_000): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('python3', args, { cwd: PY_SDK, env: { ...process.env, PYTHONDONTWRITEBYTECODE: '1', ...env }, stdio: ['ignore', 'pipe', 'pipe'] })
+    let stdout = ''
+    let stderr = ''
+    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()))
+    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()))
+    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs)
+    child.on('error', reject)
+    child.on('close', (code) => (clearTimeout(timer), resolve({ code, stdout, stderr })))
+  })
 }

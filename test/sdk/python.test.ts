@@ -1,29 +1,15 @@
 import assert from 'node:assert/strict'
-import { spawn } from 'node:child_process'
 import path from 'node:path'
 import { after, before, describe, it } from 'node:test'
 import { createProject } from '../../src/projects.js'
 import { ROOT, freePort, startCli, tempHome, type LongRunning } from '../helpers/cli.js'
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js'
+import { runPython } from './helpers.js'
 
 // Runs the Python SDK's unittest suite against a live `continua serve` and a `continua worker`
 // that runs the SDK workflow fixtures, and requires it to pass.
 
-const PY_SDK = path.join(ROOT, 'sdks', 'python')
 const FIXTURE = path.join(ROOT, 'test', 'sdk', 'workflows.fixture.ts')
-
-export function runPython(args: string[], env: Record<string, string>, timeoutMs = 240_000): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn('python3', args, { cwd: PY_SDK, env: { ...process.env, PYTHONDONTWRITEBYTECODE: '1', ...env }, stdio: ['ignore', 'pipe', 'pipe'] })
-    let stdout = ''
-    let stderr = ''
-    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()))
-    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()))
-    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs)
-    child.on('error', reject)
-    child.on('close', (code) => (clearTimeout(timer), resolve({ code, stdout, stderr })))
-  })
-}
 
 describe('Python SDK against a live continua serve', () => {
   let t: TestDatabase
