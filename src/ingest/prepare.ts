@@ -5,6 +5,7 @@ import type { IngestEvent, IngestRequest, IngestSpan, IngestTrace } from '../con
 import { normalizeCost, priceTokens, PRICE_TABLE_VERSION } from './pricing.js'
 import { clientSemanticId, isSemanticKind, RESERVED_ID_KEY, semanticBasis, type SemanticKind } from './semantic-ids.js'
 import { assertStorableStrings } from './guards.js'
+import { mergeSpan, mergeTrace } from './merge.js'
 import { TRUNCATION_REASON, truncateJson } from './truncate.js'
 
 // Turns a validated request into the row sets the write path stores: one record per session,
@@ -352,43 +353,6 @@ function payloadField(
   const t = truncateJson(value, limit)
   if (t.truncated) originals.push({ owner_kind: kind, trace_ext: traceExt, owner_ref: ref, field, json: t.originalJson! })
   return { value: t.value, truncated: t.truncated, size: t.truncated ? t.originalSizeBytes : null }
-}
-
-/** Later non-null values win; metadata merges; start = least, end = greatest; failed is sticky. */
-function mergeTrace(a: IngestTrace & { statusSent: boolean }, b: IngestTrace): IngestTrace & { statusSent: boolean } {
-  const out: IngestTrace & { statusSent: boolean } = { ...a }
-  for (const [k, v] of Object.entries(b)) if (v !== undefined && v !== null) (out as Record<string, unknown>)[k] = v
-  out.metadata = { ...(a.metadata ?? {}), ...(b.metadata ?? {}) }
-  if (!(b.tags && b.tags.length > 0)) out.tags = a.tags
-  out.start_time = least(a.start_time, b.start_time) ?? undefined
-  out.end_time = greatest(a.end_time, b.end_time) ?? undefined
-  out.status = a.status === 'failed' && a.statusSent ? 'failed' : (b.status ?? a.status)
-  out.statusSent = a.statusSent || b.status !== undefined
-  return out
-}
-
-function mergeSpan(a: IngestSpan, b: IngestSpan): IngestSpan {
-  const out: IngestSpan = { ...a }
-  for (const [k, v] of Object.entries(b)) if (v !== undefined && v !== null) (out as Record<string, unknown>)[k] = v
-  out.metadata = { ...(a.metadata ?? {}), ...(b.metadata ?? {}) }
-  out.start_time = least(a.start_time, b.start_time)!
-  out.end_time = greatest(a.end_time, b.end_time)
-  if (b.type === undefined || b.type === 'default') out.type = a.type
-  if (b.level === undefined || b.level === 'default') out.level = a.level
-  out.status = a.status === 'failed' || b.status === undefined || b.status === 'running' ? (a.status ?? b.status) : b.status
-  return out
-}
-
-function least(a: string | null | undefined, b: string | null | undefined): string | null {
-  if (!a) return b ?? null
-  if (!b) return a
-  return Date.parse(a) <= Date.parse(b) ? a : b
-}
-
-function greatest(a: string | null | undefined, b: string | null | undefined): string | null {
-  if (!a) return b ?? null
-  if (!b) return a
-  return Date.parse(a) >= Date.parse(b) ? a : b
 }
 
 function compareText(a: string, b: string): number {
