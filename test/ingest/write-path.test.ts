@@ -169,4 +169,33 @@ describe('ingest write path', () => {
       (err: Error & { code?: string }) => err.code === 'validation_error' && /nested more than 128/.test(err.message),
     )
   })
+
+  it('merges repeats of a trace or span inside one batch by the same rules', async () => {
+    const res = await ingestSync(t.db, projectId, {
+      batch_key: 'repeats',
+      traces: [
+        { trace_id: 'tr-rep', name: 'first', metadata: { a: 1 }, start_time: T1 },
+        { trace_id: 'tr-rep', metadata: { b: 2 }, start_time: T0, status: 'completed' },
+      ],
+      spans: [
+        { trace_id: 'tr-rep', span_id: 's', name: 'n', start_time: T1, input: { q: 1 }, type: 'llm', metadata: { x: 1 } },
+        { trace_id: 'tr-rep', span_id: 's', name: 'n', start_time: T0, end_time: T2, status: 'completed', metadata: { y: 2 } },
+      ],
+    })
+    assert.equal(res.trace_count, 2)
+    assert.equal(res.span_count, 2)
+    const [trace] = await q(`select * from traces where project_id = $1 and trace_id = 'tr-rep'`, [projectId])
+    assert.equal(trace.name, 'first')
+    assert.deepEqual(trace.metadata, { a: 1, b: 2 })
+    assert.equal(new Date(trace.start_time).toISOString(), T0)
+    assert.equal(trace.status, 'completed')
+    assert.equal(trace.status_explicit, true)
+    const spans = await q(`select * from spans where trace_id = $1`, [trace.id])
+    assert.equal(spans.length, 1)
+    assert.deepEqual(spans[0].input, { q: 1 })
+    assert.equal(spans[0].type, 'llm')
+    assert.equal(spans[0].status, 'completed')
+    assert.deepEqual(spans[0].metadata, { x: 1, y: 2 })
+    assert.equal(Number(spans[0].duration_ms), 4500)
+  })
 })
