@@ -18,6 +18,7 @@ import { payloadRoutes } from './routes/payloads.js'
 import { projectRoutes } from './routes/projects.js'
 import { sessionRoutes } from './routes/sessions.js'
 import { traceRoutes } from './routes/traces.js'
+import { defaultWebRoot, webRoutes } from './routes/web.js'
 
 export interface AppOptions {
   db: Kysely<DB>
@@ -30,6 +31,8 @@ export interface AppOptions {
   ingest?: IngestSettings
   /** Cap on OTLP bodies after decompression (CONTINUA_OTLP_MAX_BODY_BYTES); 5 MiB when absent. */
   otlpMaxBodyBytes?: number
+  /** Directory of the built web debugger; dist/web of the package when absent. */
+  webRoot?: string
 }
 
 /** The express app: public routes, then authentication, then the authenticated API. */
@@ -64,6 +67,7 @@ export function createApp(options: AppOptions): Express {
   api.use(sessionRoutes(db))
   api.use(otlpRoutes(db, { maxBodyBytes: options.otlpMaxBodyBytes ?? 5 * 1024 * 1024, maxPayloadBytes: ingest.maxPayloadBytes, logger }))
   app.use(api)
+  app.use(webRoutes(options.webRoot ?? defaultWebRoot()))
 
   app.use(notFound)
   app.use(errorHandler(logger))

@@ -1,6 +1,8 @@
 import http from 'node:http'
 import type { AddressInfo } from 'node:net'
 import type { Runner } from 'graphile-worker'
+import { createOidcVerifier } from '../src/auth/oidc.js'
+import type { AuthSettings } from '../src/auth/principal.js'
 import type { ContinuaConfig } from '../src/config.js'
 import { writeCredentials } from '../src/credentials.js'
 import { openDatabase, type Database } from '../src/db/connection.js'
@@ -18,6 +20,8 @@ export interface ServeOptions {
   config: ContinuaConfig
   logger: Logger
   worker: boolean
+  /** Read-only public demo of the seeded demo project (`serve --demo`); else CONTINUA_DEMO. */
+  demo?: boolean
   /** Print a line for the operator (stdout). */
   say: (line: string) => void
 }
@@ -47,7 +51,20 @@ export async function startServe(options: ServeOptions): Promise<RunningServer> 
     if (options.worker) {
       runner = await startWorker(workerContext(config, database, logger))
     }
-    const app = createApp({ db: database.db, logger, auth: { adminToken: config.adminToken, host: config.host }, maxBodyBytes: config.maxBodyBytes, pool: database.pool, ingest: config.ingest, otlpMaxBodyBytes: config.otlpMaxBodyBytes })
+    const auth: AuthSettings = { adminToken: config.adminToken, host: config.host }
+    if (config.oidc) {
+      auth.oidc = createOidcVerifier(config.oidc)
+      auth.oidcClient = { issuer: config.oidc.issuer, clientId: config.oidc.clientId, audience: config.oidc.audience, scopes: config.oidc.scopes }
+    }
+    if (options.demo ?? config.demo.enabled) {
+      // The demo shows the seeded project; seeding is idempotent, so a restart changes nothing.
+      const { seedDemo } = await import('../src/seed/index.js')
+      const seeded = await seedDemo(database.db, { logger })
+      auth.demoProjectId = seeded.project.id
+      auth.demoLabel = config.demo.label
+      say(`Public demo: project "${seeded.project.name}" is readable without credentials; every change is refused.`)
+    }
+    const app = createApp({ db: database.db, logger, auth, maxBodyBytes: config.maxBodyBytes, pool: database.pool, ingest: config.ingest, otlpMaxBodyBytes: config.otlpMaxBodyBytes })
     server = http.createServer(app)
     server.keepAliveTimeout = 65_000
     server.requestTimeout = 60_000

@@ -30,13 +30,27 @@ export function publicRoutes(db: Kysely<DB>, auth: AuthSettings): Router {
     res.status(ok ? 200 : 503).json(body)
   })
   router.get('/api/auth/config', (req, res) => {
+    const oidc = auth.oidcClient
     const body: AuthConfigResponse = {
-      enabled: false,
-      public_demo_enabled: false,
+      // Demo mode never offers a login (as in the reference).
+      enabled: Boolean(oidc?.clientId) && !auth.demoProjectId,
+      public_demo_enabled: Boolean(auth.demoProjectId),
       local_mode_enabled: localModeActive(req.socket.remoteAddress, auth),
       admin_token_configured: Boolean(auth.adminToken),
     }
+    if (oidc?.clientId && !auth.demoProjectId) {
+      Object.assign(body, { oidc_issuer: oidc.issuer, oidc_client_id: oidc.clientId, oidc_audience: oidc.audience, oidc_scopes: oidc.scopes, oidc_provider_name: hostOf(oidc.issuer) })
+    }
+    if (auth.demoProjectId) Object.assign(body, { public_demo_label: auth.demoLabel ?? 'Public demo', public_demo_project_id: auth.demoProjectId })
     res.json(body)
   })
   return router
+}
+
+function hostOf(url: string): string {
+  try {
+    return new URL(url).host
+  } catch {
+    return url
+  }
 }

@@ -4,16 +4,20 @@ import type { DB } from '../db/schema.js'
 import { ContinuaError } from '../errors.js'
 import { authenticateApiKey } from '../projects.js'
 import { secretsEqual } from './keys.js'
+import { looksLikeJwt, type OidcVerifier } from './oidc.js'
 
 // Who is calling. Three ways in:
 //  - a project API key (X-API-Key, or Authorization: Bearer) binds the caller to that project;
 //  - the admin token as a bearer makes the caller an operator across projects;
+//  - a JWT from the configured OpenID Connect provider (allow-listed email) makes an operator too;
 //  - with no admin token configured, a server bound to loopback treats a loopback peer that sends
-//    no credentials as the local operator (the debugger on your own machine).
+//    no credentials as the local operator (the debugger on your own machine);
+//  - in public demo mode a caller without credentials reads the demo project (bound like an API
+//    key, so every project check applies); the middleware refuses all mutations there.
 
 export type Principal =
-  | { kind: 'api_key'; projectId: string; keyId: string }
-  | { kind: 'operator'; via: 'admin_token' | 'local' }
+  | { kind: 'api_key'; projectId: string; keyId: string; demo?: true }
+  | { kind: 'operator'; via: 'admin_token' | 'local' | 'oidc'; email?: string }
 
 export interface Credentials {
   apiKey?: string
@@ -24,6 +28,13 @@ export interface AuthSettings {
   adminToken: string | undefined
   /** Address the server is bound to. */
   host: string
+  /** Verifies operator JWTs when OpenID Connect login is configured. */
+  oidc?: OidcVerifier
+  /** Public demo mode: the project readable without credentials. */
+  demoProjectId?: string
+  demoLabel?: string
+  /** What the debugger needs to start an OIDC login (published by /api/auth/config). */
+  oidcClient?: { issuer: string; clientId: string | undefined; audience: string; scopes: string }
 }
 
 export async function authenticate(
@@ -36,8 +47,13 @@ export async function authenticate(
   if (creds.apiKey !== undefined) return byApiKey(db, creds.apiKey)
   if (creds.bearer !== undefined) {
     if (settings.adminToken && secretsEqual(creds.bearer, settings.adminToken)) return { kind: 'operator', via: 'admin_token' }
+    if (settings.oidc && looksLikeJwt(creds.bearer.trim())) {
+      const identity = await settings.oidc.verify(creds.bearer.trim())
+      return { kind: 'operator', via: 'oidc', email: identity.email }
+    }
     return byApiKey(db, creds.bearer)
   }
+  if (settings.demoProjectId) return { kind: 'api_key', projectId: settings.demoProjectId, keyId: 'public-demo', demo: true }
   if (localModeActive(peerAddress, settings)) return { kind: 'operator', via: 'local' }
   throw new ContinuaError('missing_credentials', 'Missing credentials: send an API key in X-API-Key or Authorization: Bearer')
 }
@@ -52,7 +68,7 @@ async function byApiKey(db: Kysely<DB>, key: string): Promise<Principal> {
 
 /** Local mode: no admin token configured, the server bound to loopback, and a loopback peer. */
 export function localModeActive(peerAddress: string | undefined, settings: AuthSettings): boolean {
-  return !settings.adminToken && isLoopbackHost(settings.host) && peerAddress !== undefined && isLoopbackHost(peerAddress)
+  return !settings.adminToken && !settings.demoProjectId && isLoopbackHost(settings.host) && peerAddress !== undefined && isLoopbackHost(peerAddress)
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i

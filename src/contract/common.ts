@@ -30,6 +30,13 @@ export const AuthConfigResponse = z
     public_demo_enabled: z.boolean(),
     local_mode_enabled: z.boolean(),
     admin_token_configured: z.boolean(),
+    oidc_issuer: z.string().optional().describe('OpenID Connect issuer, when operator login is configured'),
+    oidc_client_id: z.string().optional(),
+    oidc_audience: z.string().optional(),
+    oidc_scopes: z.string().optional(),
+    oidc_provider_name: z.string().optional().describe('Host name of the issuer, for the login button'),
+    public_demo_label: z.string().optional(),
+    public_demo_project_id: z.uuid().optional(),
   })
   .meta({ id: 'AuthConfig' })
 export type AuthConfigResponse = z.infer<typeof AuthConfigResponse>

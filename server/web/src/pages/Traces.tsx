@@ -1,0 +1,177 @@
+import { useEffect, useState } from 'react'
+import { api, type Trace } from '../api.js'
+import { ErrorBox, Empty, Loading, Status } from '../components/ui.js'
+import { download, fmtAgo, fmtCost, fmtDuration, fmtInt, fmtTime } from '../format.js'
+import { useLoad } from '../hooks.js'
+import { Link, setQuery, useLocation } from '../router.js'
+
+// Trace list: every filter lives in the URL (shareable, survives reload); refreshed every 5 s.
+
+const FILTERS = ['q', 'status', 'user_id', 'session_id', 'start_time_from', 'start_time_to', 'has_errors', 'min_duration_ms', 'sort_dir', 'limit', 'offset'] as const
+const LABELS: Record<string, string> = { q: 'search', status: 'status', user_id: 'user', session_id: 'session', start_time_from: 'from', start_time_to: 'to', has_errors: 'has errors', min_duration_ms: 'min duration ms', sort_dir: 'order' }
+
+function toIso(local: string): string | undefined {
+  if (!local) return undefined
+  const d = new Date(local)
+  return Number.isNaN(d.getTime()) ? undefined : d.toISOString()
+}
+
+export function Traces() {
+  const { query } = useLocation()
+  const filters: Record<string, string | undefined> = {}
+  for (const f of FILTERS) filters[f] = query.get(f) ?? undefined
+  const limit = Number(filters.limit ?? 50)
+  const offset = Number(filters.offset ?? 0)
+  const list = useLoad(() => api.traces({ ...filters, limit: String(limit), offset: String(offset) }), [query.toString()], { pollMs: 5000 })
+  const traces = list.data?.traces ?? []
+  const counts = { running: 0, completed: 0, failed: 0 }
+  traces.forEach((t) => (counts[t.status.toLowerCase() as keyof typeof counts] += 1))
+  const active = FILTERS.filter((f) => filters[f] && f !== 'limit' && f !== 'offset')
+
+  return (
+    <div className="page">
+      <div className="page-head">
+        <h1>Traces</h1>
+        <span className="live-dot" title="Refreshes every 5 seconds">
+          live
+        </span>
+        <div className="spacer" />
+        <button className="btn small" disabled={!traces.length} onClick={() => download('traces.json', JSON.stringify(list.data, null, 2))}>
+          Export JSON
+        </button>
+      </div>
+      <div className="filters">
+        <DraftInput name="q" label="Search name, trace id or payload" value={filters.q} wide />
+        <div className="chips" role="group" aria-label="Status">
+          {(['', 'running', 'completed', 'failed'] as const).map((s) => (
+            <button key={s || 'all'} className={`chip ${(filters.status ?? '') === s ? 'on' : ''}`} onClick={() => setQuery({ status: s || undefined, offset: undefined })}>
+              {s || 'all'}
+              {s ? <span className="count">{counts[s]}</span> : null}
+            </button>
+          ))}
+        </div>
+        <DraftInput name="user_id" label="User id" value={filters.user_id} />
+        <DraftInput name="min_duration_ms" label="Min duration (ms)" value={filters.min_duration_ms} type="number" />
+        <label className="field">
+          <span>From</span>
+          <input className="input small" type="datetime-local" aria-label="Started from" defaultValue={filters.start_time_from?.slice(0, 16)} onChange={(e) => setQuery({ start_time_from: toIso(e.target.value), offset: undefined })} />
+        </label>
+        <label className="field">
+          <span>To</span>
+          <input className="input small" type="datetime-local" aria-label="Started to" defaultValue={filters.start_time_to?.slice(0, 16)} onChange={(e) => setQuery({ start_time_to: toIso(e.target.value), offset: undefined })} />
+        </label>
+        <label className="check">
+          <input type="checkbox" checked={filters.has_errors === 'true'} onChange={(e) => setQuery({ has_errors: e.target.checked ? 'true' : undefined, offset: undefined })} /> Has errors
+        </label>
+      </div>
+      {active.length ? (
+        <div className="active-filters">
+          {active.map((f) => (
+            <button key={f} className="chip on" onClick={() => setQuery({ [f]: undefined, offset: undefined })} title="Remove filter">
+              {LABELS[f] ?? f}: {filters[f]} ✕
+            </button>
+          ))}
+          <button className="btn ghost small" onClick={() => setQuery(Object.fromEntries(FILTERS.map((f) => [f, undefined])))}>
+            Clear all
+          </button>
+        </div>
+      ) : null}
+      <ErrorBox error={list.error} />
+      {!list.data && list.loading ? <Loading /> : null}
+      {list.data && traces.length === 0 ? <Empty>No traces match. {active.length ? 'Try removing a filter.' : 'Send spans to /v1/ingest or run `continua seed`.'}</Empty> : null}
+      {traces.length ? (
+        <div className="table-wrap">
+          <table className="table" data-testid="traces-table">
+            <thead>
+              <tr>
+                <th>Trace</th>
+                <th>Status</th>
+                <th>
+                  <button className="link" onClick={() => setQuery({ sort_dir: filters.sort_dir === 'asc' ? undefined : 'asc' })}>
+                    Started {filters.sort_dir === 'asc' ? '↑' : '↓'}
+                  </button>
+                </th>
+                <th className="num">Duration</th>
+                <th className="num">Spans</th>
+                <th className="num">Tokens</th>
+                <th className="num">Cost</th>
+                <th className="num">Errors</th>
+              </tr>
+            </thead>
+            <tbody>
+              {traces.map((t) => (
+                <TraceRow key={t.id} t={t} />
+              ))}
+            </tbody>
+          </table>
+        </div>
+      ) : null}
+      {list.data ? (
+        <div className="pager">
+          <span className="muted">
+            {list.data.total ? `${offset + 1}–${offset + traces.length} of ${fmtInt(list.data.total)}` : ''}
+          </span>
+          <button className="btn small" disabled={offset === 0} onClick={() => setQuery({ offset: String(Math.max(0, offset - limit)) || undefined })}>
+            Previous
+          </button>
+          <button className="btn small" disabled={offset + traces.length >= list.data.total} onClick={() => setQuery({ offset: String(offset + limit) })}>
+            Next
+          </button>
+          <select className="input small" aria-label="Page size" value={String(limit)} onChange={(e) => setQuery({ limit: e.target.value === '50' ? undefined : e.target.value, offset: undefined })}>
+            {[25, 50, 100, 200].map((n) => (
+              <option key={n} value={n}>
+                {n} / page
+              </option>
+            ))}
+          </select>
+        </div>
+      ) : null}
+    </div>
+  )
+}
+
+function TraceRow({ t }: { t: Trace }) {
+  const isEngine = t.trace_id.startsWith('engine:')
+  return (
+    <tr>
+      <td>
+        <Link to={`/traces/${t.id}`} className="strong">
+          {t.name}
+        </Link>
+        {isEngine ? <span className="badge st-other small">engine</span> : null}
+        <div className="muted small mono">{t.trace_id}</div>
+      </td>
+      <td>
+        <Status value={t.status} />
+      </td>
+      <td title={fmtTime(t.started_at)}>{fmtAgo(t.started_at)}</td>
+      <td className="num">{fmtDuration(t.duration_ms)}</td>
+      <td className="num">{fmtInt(t.total_spans)}</td>
+      <td className="num">{fmtInt(t.total_tokens_in + t.total_tokens_out)}</td>
+      <td className="num">{fmtCost(t.total_cost_usd_decimal)}</td>
+      <td className={`num ${t.error_count ? 'text-failed' : ''}`}>{t.error_count}</td>
+    </tr>
+  )
+}
+
+/** A filter input that commits on Enter (and on blur) and reverts on Escape. */
+export function DraftInput({ name, label, value, type = 'text', wide }: { name: string; label: string; value: string | undefined; type?: string; wide?: boolean }) {
+  const [draft, setDraft] = useState(value ?? '')
+  useEffect(() => setDraft(value ?? ''), [value])
+  const commit = () => draft !== (value ?? '') && setQuery({ [name]: draft.trim() || undefined, offset: undefined })
+  return (
+    <input
+      className={`input small ${wide ? 'wide' : ''}`}
+      type={type}
+      placeholder={label}
+      aria-label={label}
+      value={draft}
+      onChange={(e) => setDraft(e.target.value)}
+      onBlur={commit}
+      onKeyDown={(e) => {
+        if (e.key === 'Enter') commit()
+        if (e.key === 'Escape') setDraft(value ?? '')
+      }}
+    />
+  )
+}

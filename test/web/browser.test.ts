@@ -1,0 +1,196 @@
+import assert from 'node:assert/strict'
+import fs from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import { after, before, describe, it } from 'node:test'
+import type { Browser, Page } from 'playwright-core'
+import { api } from '../helpers/server.js'
+import { waitFor } from '../engine/helpers.js'
+import { chromiumMissing, launch } from './browser.js'
+import { startWebFixture, type WebFixture } from './fixture.js'
+
+// The debugger in a real browser against a seeded server with a real engine worker.
+
+const IMAGES = path.resolve('docs/images')
+const skip = chromiumMissing()
+
+describe('web debugger in chromium', { skip }, () => {
+  let fx: WebFixture
+  let browser: Browser
+  let page: Page
+  const errors: string[] = []
+  const go = (p: string) => page.goto(`${fx.url}${p}${p.includes('?') ? '&' : '?'}project_id=${fx.demoProjectId}`)
+  const shot = async (name: string) => {
+    fs.mkdirSync(IMAGES, { recursive: true })
+    await page.screenshot({ path: path.join(IMAGES, `${name}.png`) })
+  }
+  const traceByName = async (name: string) => {
+    const r = await api(fx.url, 'GET', `/api/traces?project_id=${fx.demoProjectId}&q=${encodeURIComponent(name)}`)
+    const t = r.body.traces.find((x: { trace_id: string }) => x.trace_id === name)
+    assert.ok(t, `trace ${name} exists`)
+    return t as { id: string; session_id: string; name: string }
+  }
+
+  before(async () => {
+    fx = await startWebFixture()
+    browser = await launch()
+    page = await browser.newPage({ viewport: { width: 1280, height: 800 } })
+    page.on('pageerror', (e) => errors.push(e.message))
+  })
+  after(async () => {
+    await browser?.close()
+    await fx?.stop()
+  })
+
+  it('serves the app with SPA fallback on deep links, and a JSON 404 for unknown API paths', async () => {
+    const deep = await fetch(`${fx.url}/traces/does-not-exist?x=1`)
+    assert.equal(deep.status, 200)
+    assert.match(await deep.text(), /<div id="root">/)
+    const apiMiss = await api(fx.url, 'GET', '/api/nope')
+    assert.equal(apiMiss.status, 404)
+    assert.equal(typeof apiMiss.body.code, 'string')
+    const asset = await fetch(`${fx.url}/assets/missing.js`)
+    assert.equal(asset.status, 404)
+  })
+
+  it('opens the failed demo trace on its primary failure', async () => {
+    const failed = await traceByName('demo-trip-book')
+    const spans = (await api(fx.url, 'GET', `/api/traces/${failed.id}/spans?project_id=${fx.demoProjectId}`)).body.spans as Array<{ id: string; span_id: string; parent_span_id?: string; status: string; name: string }>
+    // The failure to show: a failed span none of whose descendants failed.
+    const failedIds = new Set(spans.filter((s) => s.status === 'FAILED').map((s) => s.span_id))
+    const parentsOfFailed = new Set(spans.filter((s) => s.status === 'FAILED' && s.parent_span_id).map((s) => s.parent_span_id!))
+    const leaves = spans.filter((s) => failedIds.has(s.span_id) && !parentsOfFailed.has(s.span_id))
+    assert.equal(leaves.length, 1, 'the demo has one root-cause failure')
+    await go('/traces?status=failed')
+    await page.getByRole('link', { name: failed.name, exact: true }).click()
+    await page.getByTestId('failure-summary').waitFor()
+    await page.waitForFunction((id) => new URL(location.href).searchParams.get('span') === id, leaves[0]!.id)
+    assert.equal((await page.getByTestId('inspector-title').textContent())?.trim(), leaves[0]!.name)
+    assert.match((await page.getByTestId('failure-summary').textContent()) ?? '', new RegExp(leaves[0]!.name))
+    await shot('trace-detail')
+    // Keyboard: Up moves the selection to the previous row.
+    await page.getByTestId('span-tree').focus()
+    await page.keyboard.press('ArrowUp')
+    await page.waitForFunction((id) => new URL(location.href).searchParams.get('span') !== id, leaves[0]!.id)
+    assert.notEqual((await page.getByTestId('inspector-title').textContent())?.trim(), leaves[0]!.name)
+  })
+
+  it('keeps list filters in the URL across a reload', async () => {
+    await go('/traces')
+    await page.getByTestId('traces-table').waitFor()
+    await shot('traces')
+    const search = page.getByRole('textbox', { name: 'Search name, trace id or payload' })
+    await search.fill('trip')
+    await search.press('Enter')
+    await page.getByRole('button', { name: /^failed/ }).click()
+    await page.waitForFunction(() => location.search.includes('q=trip') && location.search.includes('status=failed'))
+    const rowsBefore = await page.locator('[data-testid=traces-table] tbody tr').allTextContents()
+    await page.reload()
+    await page.getByTestId('traces-table').waitFor()
+    assert.equal(await page.getByRole('textbox', { name: 'Search name, trace id or payload' }).inputValue(), 'trip')
+    const rows = await page.locator('[data-testid=traces-table] tbody tr').allTextContents()
+    assert.deepEqual(rows, rowsBefore)
+    assert.ok(rows.length >= 1)
+    for (const r of rows) assert.match(r, /failed/)
+    assert.ok(rows.every((r) => /trip/i.test(r)))
+  })
+
+  it('compares the baseline and candidate research runs', async () => {
+    const baseline = await traceByName('demo-research-baseline')
+    const candidate = await traceByName('demo-research-candidate')
+    await go(`/sessions/${baseline.session_id}?tab=traces`)
+    const row = (id: string) => page.locator('tr', { has: page.locator(`a[href^="/traces/${id}"]`) })
+    await row(baseline.id).getByRole('button', { name: 'Base' }).click()
+    await row(candidate.id).getByRole('button', { name: 'Cand' }).click()
+    await page.getByRole('button', { name: 'Compare', exact: true }).click()
+    await page.getByTestId('span-diff').waitFor()
+    assert.match(page.url(), new RegExp(`baseline_trace_id=${baseline.id}`))
+    const diff = (await page.getByTestId('span-diff').textContent()) ?? ''
+    assert.match(diff, /search_docs/)
+    assert.match(diff, /search_web/)
+    assert.match(diff, /changed|baseline only|candidate only/)
+    await shot('compare')
+  })
+
+  it('signals a waiting run and sees it complete', async () => {
+    const id = fx.waitingRunId
+    await waitFor('run waiting', async () => (await fx.t.pool.query(`select status from engine.runs where id = $1`, [id])).rows[0]?.status === 'waiting')
+    await go(`/engine/runs/${id}`)
+    await page.getByTestId('run-status').filter({ hasText: 'waiting' }).waitFor()
+    await shot('run-detail')
+    await page.getByRole('button', { name: 'Signal' }).click()
+    await page.getByRole('textbox', { name: 'Signal name' }).fill('approve')
+    await page.getByRole('textbox', { name: 'Signal payload' }).fill('{"ok": true}')
+    await page.getByRole('button', { name: 'Send', exact: true }).click()
+    await page.getByRole('button', { name: /Confirm: send/ }).click()
+    await page.getByTestId('run-status').filter({ hasText: 'completed' }).waitFor({ timeout: 20_000 })
+    const result = await api(fx.url, 'GET', `/v1/engine/runs/${id}/result?project_id=${fx.demoProjectId}`)
+    assert.equal(result.body.result, 'approved')
+    await go('/engine/runs')
+    await page.getByTestId('runs-table').waitFor()
+    await shot('runs')
+  })
+
+  it('creates a project and rotates its key, each shown once', async () => {
+    await go('/projects')
+    await page.getByRole('textbox', { name: 'New project name' }).fill('web-created')
+    await page.getByRole('button', { name: 'Create project' }).click()
+    const first = (await page.getByTestId('revealed-key').textContent())!.trim()
+    assert.match(first, /^[a-z]+_\w{20,}$/)
+    await page.getByRole('button', { name: 'Done' }).click()
+    const card = page.getByTestId('project-web-created')
+    await card.getByRole('button', { name: 'Rotate key' }).click()
+    await page.getByRole('dialog').getByRole('button', { name: 'Rotate' }).click()
+    const second = (await page.getByTestId('revealed-key').textContent())!.trim()
+    assert.match(second, /^[a-z]+_\w{20,}$/)
+    assert.notEqual(second, first)
+    await shot('projects')
+    assert.equal((await api(fx.url, 'GET', '/api/traces', { headers: { 'x-api-key': first } })).status, 401)
+    assert.equal((await api(fx.url, 'GET', '/api/traces', { headers: { 'x-api-key': second } })).status, 200)
+  })
+
+  it('renders the overview, a session, and a phone-width trace', async () => {
+    await go('/dashboard')
+    await page.getByRole('heading', { name: 'Overview' }).waitFor()
+    await shot('dashboard')
+    const trip = await traceByName('demo-trip-plan')
+    await go(`/sessions/${trip.session_id}`)
+    await page.getByText('Journey').first().waitFor()
+    await shot('session')
+    // The command palette finds a trace by its id.
+    await page.keyboard.press('Control+k')
+    await page.getByRole('dialog', { name: 'Command palette' }).getByRole('textbox').fill(trip.id)
+    await page.getByRole('dialog', { name: 'Command palette' }).getByText(`Trace ${trip.name}`).click()
+    await page.waitForURL(new RegExp(`/traces/${trip.id}`))
+    const phone = await browser.newPage({ viewport: { width: 390, height: 844 } })
+    await phone.goto(`${fx.url}/traces/${trip.id}?project_id=${fx.demoProjectId}`)
+    await phone.getByTestId('span-tree').waitFor()
+    const overflow = await phone.evaluate(() => document.documentElement.scrollWidth - window.innerWidth)
+    assert.ok(overflow <= 1, `no horizontal page overflow at phone width (got ${overflow}px)`)
+    await phone.screenshot({ path: path.join(IMAGES, 'trace-phone.png') })
+    await phone.close()
+  })
+
+  it('opens a 10,000-span trace with only visible rows in the DOM (timing recorded)', async () => {
+    const started = Date.now()
+    await go(`/traces/${fx.bigTraceId}`)
+    await page.locator('.span-row').first().waitFor()
+    // Interactive: clicking a row selects it.
+    const row = page.locator('.span-row').nth(3)
+    await row.click()
+    await page.waitForFunction(() => document.querySelector('.span-row.selected') !== null)
+    const ms = Date.now() - started
+    const rows = await page.locator('.span-row').count()
+    assert.ok(rows > 10 && rows < 150, `only visible rows are rendered (got ${rows})`)
+    // Scroll to the bottom of the expanded tree and back: still a bounded DOM.
+    await page.getByRole('button', { name: 'Expand all' }).click()
+    await page.locator('.tree-list').evaluate((el) => (el.scrollTop = el.scrollHeight))
+    await page.waitForTimeout(100)
+    const after = await page.locator('.span-row').count()
+    assert.ok(after < 150, `bounded DOM after scrolling (got ${after})`)
+    const out = path.join(os.tmpdir(), 'continua-web-perf.json')
+    fs.writeFileSync(out, JSON.stringify({ spans: 10_000, navigation_to_interactive_ms: ms, rendered_rows: rows, at: new Date().toISOString() }) + '\n')
+    process.stderr.write(`web perf: 10,000-span trace interactive in ${ms} ms (${rows} rows in the DOM)\n`)
+    assert.deepEqual(errors, [], 'no uncaught page errors')
+  })
+})
