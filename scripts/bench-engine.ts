@@ -1,0 +1,196 @@
+// npm run bench:engine — a benchmark, not a test.
+//
+// On one fresh database, in one run, measures the durable engine beside raw graphile-worker
+// (the queue it runs on), and prints each engine figure with its ratio to the raw figure:
+//   1. raw graphile-worker: no-op jobs/s (concurrency 10), and add → run latency of one job
+//   2. throughput: N workflows × 3 activities, all started at once → workflows/s and steps/s
+//   3. latency: sequential 1-activity workflows, start → completed (server clocks) p50/p99
+//   4. signal → completion of a workflow blocked on ctx.signal, p50/p99
+//   5. timer lateness: fired_at − due_at for 1 s sleeps, p50/p99
+// Uses DATABASE_URL when set, else an embedded Postgres under a temporary CONTINUA_HOME.
+// DBOS is not run here; ../shared/research/peer-dbos.md has its figures on this machine.
+import os from 'node:os'
+import path from 'node:path'
+import { makeWorkerUtils, run } from 'graphile-worker'
+import { Kysely, PostgresDialect } from 'kysely'
+import pg from 'pg'
+import { startEmbeddedPostgres } from '../src/db/embedded.js'
+import { migrateUp } from '../src/db/migrate.js'
+import type { DB } from '../src/db/schema.js'
+import { signalRun, startRun } from '../src/engine/control.js'
+import { defineActivity, defineWorkflow, Registry } from '../src/engine/definitions.js'
+import { startEngineWorker } from '../src/engine/runtime.js'
+import { installWorkerSchema } from '../src/jobs/worker.js'
+import { createLogger, silentLogger } from '../src/logger.js'
+import { createProject } from '../src/projects.js'
+
+const WORKFLOWS = Number(process.env.BENCH_WORKFLOWS ?? 300)
+const SEQUENTIAL = Number(process.env.BENCH_SEQUENTIAL ?? 100)
+const SIGNALS = Number(process.env.BENCH_SIGNALS ?? 50)
+const TIMERS = Number(process.env.BENCH_TIMERS ?? 40)
+const RAW_JOBS = Number(process.env.BENCH_RAW_JOBS ?? 3000)
+const CONCURRENCY = 10
+const logger = createLogger({ level: 'warn', format: 'pretty' })
+
+const noop = defineActivity('bench.noop', async (n: number) => n)
+const threeSteps = defineWorkflow({ name: 'bench-three', version: '1' }, async (ctx, n: number) => {
+  const a = await ctx.activity(noop, n)
+  const b = await ctx.activity(noop, a + 1)
+  return ctx.activity(noop, b + 1)
+})
+const oneStep = defineWorkflow({ name: 'bench-one', version: '1' }, async (ctx, n: number) => ctx.activity(noop, n))
+const waitsForSignal = defineWorkflow({ name: 'bench-signal', version: '1' }, async (ctx) => ctx.signal('go'))
+const sleeps = defineWorkflow({ name: 'bench-sleep', version: '1' }, async (ctx, ms: number) => ctx.sleep(ms))
+
+const pct = (values: number[], p: number) => {
+  const sorted = [...values].sort((a, b) => a - b)
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN
+}
+const f1 = (n: number) => n.toFixed(1)
+
+async function waitUntil(pool: pg.Pool, sql: string, params: unknown[], timeoutMs = 300_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs
+  for (;;) {
+    const { rows } = await pool.query(sql, params)
+    if (rows[0]?.done) return
+    if (Date.now() > deadline) throw new Error(`timed out: ${sql}`)
+    await new Promise((r) => setTimeout(r, 20))
+  }
+}
+
+async function rawGraphile(pool: pg.Pool): Promise<{ jobsPerSec: number; latency: number[] }> {
+  const utils = await makeWorkerUtils({ pgPool: pool })
+  const latency: number[] = []
+  const added = new Map<number, number>()
+  const runner = await run({
+    pgPool: pool,
+    concurrency: CONCURRENCY,
+    noHandleSignals: true,
+    pollInterval: 1000,
+    logger: new (await import('graphile-worker')).Logger(() => () => {}),
+    taskList: {
+      'bench.raw': async () => {},
+      'bench.ping': async (payload) => {
+        const i = (payload as { i: number }).i
+        latency.push(performance.now() - added.get(i)!)
+      },
+    },
+  })
+  try {
+    await utils.addJobs(Array.from({ length: RAW_JOBS }, (_, i) => ({ identifier: 'bench.raw', payload: { i } })))
+    const started = performance.now()
+    // graphile's completion events fire before the delete commits: count an empty table instead.
+    await waitUntil(pool, `select count(*) = 0 as done from graphile_worker._private_jobs`, [])
+    const jobsPerSec = RAW_JOBS / ((performance.now() - started) / 1000)
+    for (let i = 0; i < SEQUENTIAL; i++) {
+      added.set(i, performance.now())
+      await utils.addJob('bench.ping', { i })
+      while (latency.length <= i) await new Promise((r) => setTimeout(r, 1))
+    }
+    return { jobsPerSec, latency }
+  } finally {
+    await runner.stop()
+    await utils.release()
+  }
+}
+
+async function main() {
+  let adminUrl = process.env.DATABASE_URL
+  const embedded = adminUrl ? undefined : await startEmbeddedPostgres({ home: path.join(os.tmpdir(), 'continua-bench-home'), logger })
+  adminUrl ??= embedded!.url
+  const dbName = `continua_bench_engine_${process.pid}`
+  const admin = new pg.Client({ connectionString: adminUrl })
+  await admin.connect()
+  await admin.query(`drop database if exists ${dbName}`)
+  await admin.query(`create database ${dbName}`)
+  const url = new URL(adminUrl)
+  url.pathname = '/' + dbName
+  const pool = new pg.Pool({ connectionString: url.toString(), max: 20 })
+  pool.on('error', () => {})
+  const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) })
+  try {
+    await migrateUp(pool, logger)
+    await installWorkerSchema(pool, logger)
+    const projectId = (await createProject(db, 'bench')).id
+    console.log(`machine: ${os.cpus()[0]?.model ?? 'unknown cpu'} × ${os.cpus().length}, node ${process.version}`)
+
+    const raw = await rawGraphile(pool)
+    const rawP50 = pct(raw.latency, 50)
+    const rawP99 = pct(raw.latency, 99)
+
+    const worker = await startEngineWorker({
+      pool,
+      registry: new Registry([noop, threeSteps, oneStep, waitsForSignal, sleeps]),
+      logger: silentLogger,
+      concurrency: CONCURRENCY,
+      pollInterval: 1000,
+    })
+    try {
+      let n = 0
+      const start = (name: string, input: unknown) => startRun(pool, { projectId, instanceKey: `b-${++n}`, definitionName: name, definitionVersion: '1', input })
+
+      // 2. throughput
+      const t0 = performance.now()
+      const started = await Promise.all(Array.from({ length: WORKFLOWS }, (_, i) => start('bench-three', i)))
+      await waitUntil(pool, `select count(*) filter (where status = 'completed') = $1 as done from engine.runs where definition_name = 'bench-three'`, [WORKFLOWS])
+      const secs = (performance.now() - t0) / 1000
+      const wfPerSec = started.length / secs
+
+      // 3. sequential 1-activity latency (from the database's own timestamps)
+      for (let i = 0; i < SEQUENTIAL; i++) {
+        const { run_id } = await start('bench-one', i)
+        await waitUntil(pool, `select status = 'completed' as done from engine.runs where id = $1`, [run_id])
+      }
+      const { rows: lat } = await pool.query(
+        `select extract(epoch from completed_at - created_at) * 1000 as ms from engine.runs where definition_name = 'bench-one'`,
+      )
+      const oneMs = lat.map((r) => Number(r.ms))
+
+      // 4. signal → completion
+      const signalMs: number[] = []
+      for (let i = 0; i < SIGNALS; i++) {
+        const { run_id } = await start('bench-signal', {})
+        await waitUntil(pool, `select status = 'waiting' as done from engine.runs where id = $1`, [run_id])
+        await signalRun(pool, projectId, run_id, 'go', i)
+        await waitUntil(pool, `select status = 'completed' as done from engine.runs where id = $1`, [run_id])
+        const { rows } = await pool.query(
+          `select extract(epoch from r.completed_at - h.created_at) * 1000 as ms from engine.runs r
+           join engine.history h on h.run_id = r.id and h.event_type = 'signal.received' where r.id = $1`,
+          [run_id],
+        )
+        signalMs.push(Number(rows[0].ms))
+      }
+
+      // 5. timer lateness
+      await Promise.all(Array.from({ length: TIMERS }, () => start('bench-sleep', 1000)))
+      await waitUntil(pool, `select count(*) filter (where status = 'completed') = $1 as done from engine.runs where definition_name = 'bench-sleep'`, [TIMERS])
+      const { rows: late } = await pool.query(`select extract(epoch from fired_at - due_at) * 1000 as ms from engine.timers where fired_at is not null`)
+      const lateMs = late.map((r) => Number(r.ms))
+
+      console.log('')
+      console.log(`raw graphile-worker (concurrency ${CONCURRENCY}): ${f1(raw.jobsPerSec)} no-op jobs/s; add → run p50 ${f1(rawP50)} ms, p99 ${f1(rawP99)} ms`)
+      console.log('')
+      console.log('figure                                   engine            ratio to raw graphile-worker')
+      console.log(`workflows/s (3 activities, ${WORKFLOWS} at once)   ${f1(wfPerSec).padStart(8)}          ${(wfPerSec / raw.jobsPerSec).toFixed(3)} of jobs/s`)
+      console.log(`activity steps/s                         ${f1(wfPerSec * 3).padStart(8)}          ${((wfPerSec * 3) / raw.jobsPerSec).toFixed(3)} of jobs/s`)
+      console.log(`1-activity start→complete p50 (ms)       ${f1(pct(oneMs, 50)).padStart(8)}          ${(pct(oneMs, 50) / rawP50).toFixed(1)}× one job's latency`)
+      console.log(`1-activity start→complete p99 (ms)       ${f1(pct(oneMs, 99)).padStart(8)}          ${(pct(oneMs, 99) / rawP99).toFixed(1)}× one job's latency`)
+      console.log(`signal→complete p50 / p99 (ms)           ${f1(pct(signalMs, 50))} / ${f1(pct(signalMs, 99))}`)
+      console.log(`timer lateness p50 / p99 (ms, 1 s sleep) ${f1(pct(lateMs, 50))} / ${f1(pct(lateMs, 99))}`)
+      console.log('')
+      console.log('DBOS Transact was not run here; compare with the ratios in ../shared/research/peer-dbos.md (same machine class).')
+    } finally {
+      await worker.stop()
+    }
+  } finally {
+    await db.destroy().catch(() => {})
+    await admin.query(`drop database if exists ${dbName} with (force)`).catch(() => {})
+    await admin.end()
+    await embedded?.release()
+  }
+}
+
+main().catch((err) => {
+  console.error(err)
+  process.exit(1)
+})
