@@ -110,8 +110,8 @@ export async function recordBatchError(db: Executor, batchId: string, code: stri
 }
 
 /**
- * Batches that should be running but whose job is gone or held by a worker that stopped
- * heartbeating (killed mid-batch): they get a fresh job.
+ * Batches that should be running but whose job is gone, out of attempts, or held for too long by
+ * a worker that was killed mid-batch: they get a fresh job.
  */
 export async function findStalledBatches(db: Executor, staleMinutes: number): Promise<string[]> {
   const { rows } = await sql<{ id: string }>`
@@ -121,7 +121,8 @@ export async function findStalledBatches(db: Executor, staleMinutes: number): Pr
       and not exists (
         select 1 from graphile_worker.jobs j
         where j.key = 'ingest_batch:' || b.id::text
-          and (j.locked_at is null or j.locked_at > now() - make_interval(mins => ${staleMinutes}))
+          -- live: waiting to run (or retry), or locked recently; a job out of attempts is dead
+          and ((j.locked_at is null and j.attempts < j.max_attempts) or j.locked_at > now() - make_interval(mins => ${staleMinutes}))
       )
     order by b.server_received_at
     limit 500
