@@ -20,11 +20,20 @@ interface Data {
   payloadsInline: boolean
 }
 
-async function loadAll(id: string): Promise<Data> {
-  const trace = await api.trace(id)
-  const payloadsInline = trace.total_spans <= PAYLOADS_INLINE_MAX_SPANS
-  const [spans, events] = await Promise.all([api.spans(id, payloadsInline), loadEvents(id)])
-  return { trace, spans: spans.spans, events, payloadsInline }
+/**
+ * Loads in stages so the tree is interactive early: trace and the light span tree first, then
+ * the timeline and (for traces small enough) the spans with payloads, in the background.
+ */
+async function loadStaged(id: string, update: (fn: (d: Data | undefined) => Data | undefined) => void): Promise<void> {
+  const [trace, light] = await Promise.all([api.trace(id), api.spans(id, false)])
+  update((d) => ({ trace, spans: light.spans, events: d?.trace.id === id ? d.events : [], payloadsInline: false }))
+  const withPayloads = trace.total_spans <= PAYLOADS_INLINE_MAX_SPANS ? api.spans(id, true) : undefined
+  const events = await loadEvents(id)
+  update((d) => d && { ...d, events })
+  if (withPayloads) {
+    const full = await withPayloads
+    update((d) => d && { ...d, spans: full.spans, payloadsInline: true })
+  }
 }
 
 async function loadEvents(id: string): Promise<TimelineEvent[]> {
@@ -85,7 +94,7 @@ export function TraceDetailPage({ id }: { id: string }) {
   const { query } = useLocation()
   const [data, setData] = useState<Data>()
   const [error, setError] = useState<unknown>()
-  const reload = useCallback(() => loadAll(id).then(setData, setError), [id])
+  const reload = useCallback(() => loadStaged(id, setData).catch(setError), [id])
   useEffect(() => {
     void reload()
   }, [reload])
