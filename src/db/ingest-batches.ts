@@ -113,9 +113,9 @@ export async function recordBatchError(db: Executor, batchId: string, code: stri
  * Batches that should be running but whose job is gone, out of attempts, or held for too long by
  * a worker that was killed mid-batch: they get a fresh job.
  */
-export async function findStalledBatches(db: Executor, staleMinutes: number): Promise<string[]> {
-  const { rows } = await sql<{ id: string }>`
-    select b.id from ingest_batches b
+export async function findStalledBatches(db: Executor, staleMinutes: number): Promise<Array<{ id: string; attempt_count: number }>> {
+  const { rows } = await sql<{ id: string; attempt_count: number }>`
+    select b.id, b.attempt_count from ingest_batches b
     where b.status in ('queued', 'processing')
       and coalesce(b.last_error_at, b.processing_started_at, b.server_received_at) < now() - make_interval(mins => ${staleMinutes})
       and not exists (
@@ -127,7 +127,7 @@ export async function findStalledBatches(db: Executor, staleMinutes: number): Pr
     order by b.server_received_at
     limit 500
   `.execute(db)
-  return rows.map((r) => r.id)
+  return rows
 }
 
 export async function deleteFailedBatchPayloadsOlderThan(db: Executor, days: number): Promise<number> {

@@ -1,7 +1,14 @@
 import type { Task } from 'graphile-worker'
 import type { Kysely } from 'kysely'
 import type { IngestSettings } from '../../config.js'
-import { deleteFailedBatchPayloadsOlderThan, enqueueBatchJob, findStalledBatches, INGEST_BATCH_TASK } from '../../db/ingest-batches.js'
+import {
+  deleteFailedBatchPayloadsOlderThan,
+  enqueueBatchJob,
+  findStalledBatches,
+  INGEST_BATCH_MAX_ATTEMPTS,
+  INGEST_BATCH_TASK,
+  recordBatchError,
+} from '../../db/ingest-batches.js'
 import { deleteExpiredTraces } from '../../db/ingest-retention.js'
 import { ROLLUP_TASK } from '../../db/ingest-write.js'
 import type { DB } from '../../db/schema.js'
@@ -17,6 +24,8 @@ export const INGEST_SWEEP_TASK = 'continua.ingest.sweep'
 export const INGEST_RETENTION_TASK = 'continua.ingest.retention'
 /** A batch untouched this long while queued/processing, with no live job, is re-enqueued. */
 export const STALLED_BATCH_MINUTES = 5
+/** Processing attempts over all jobs of one batch before the sweep fails it for good. */
+export const MAX_BATCH_PROCESSING_ATTEMPTS = 3 * INGEST_BATCH_MAX_ATTEMPTS
 
 export interface IngestTaskContext {
   db: Kysely<DB>
@@ -44,7 +53,14 @@ export function ingestTasks(ctx: IngestTaskContext): Record<string, Task> {
     },
     [INGEST_SWEEP_TASK]: async () => {
       const stalled = await findStalledBatches(ctx.db, STALLED_BATCH_MINUTES)
-      for (const id of stalled) await enqueueBatchJob(ctx.db, id)
+      for (const batch of stalled) {
+        // A batch that keeps killing its workers is given up on rather than retried forever.
+        if (batch.attempt_count >= MAX_BATCH_PROCESSING_ATTEMPTS) {
+          await recordBatchError(ctx.db, batch.id, 'retries_exhausted', `gave up after ${batch.attempt_count} processing attempts`, true)
+        } else {
+          await enqueueBatchJob(ctx.db, batch.id)
+        }
+      }
       if (stalled.length > 0) log.warn('re-enqueued stalled ingest batches', { count: stalled.length })
     },
     [INGEST_RETENTION_TASK]: async () => {
