@@ -219,4 +219,20 @@ describe('async ingest and rollups with a real worker', () => {
     const conflict = await postAsync({ ...body, spans: [] })
     assert.equal(conflict.status, 409)
   })
+
+  it('the sweep gives up on a batch that keeps killing its workers', async () => {
+    const res = await postAsync({ batch_key: 'a-poison', spans: [{ trace_id: 'tr-poison', span_id: 's', name: 's', start_time: T0 }] })
+    const id = res.body.batch_id as string
+    await t.pool.query(
+      `update ingest_batches set status = 'processing', attempt_count = 30, processing_started_at = now() - interval '1 hour' where id = $1`,
+      [id],
+    )
+    await t.pool.query(`delete from graphile_worker._private_jobs where key = $1`, ['ingest_batch:' + id])
+    await start()
+    await utils.addJob(INGEST_SWEEP_TASK, {})
+    const done = await waitFor('given-up batch', batchDone(id))
+    assert.equal(done.status, 'failed')
+    assert.equal(done.last_error_code, 'retries_exhausted')
+    await stop()
+  })
 })
