@@ -9,6 +9,7 @@ from __future__ import annotations
 import email.utils
 import json
 import logging
+import os
 import random
 import time
 import urllib.error
@@ -30,6 +31,11 @@ class HttpConfig:
     base_delay: float = 1.0
     max_delay: float = 30.0
     headers: dict[str, str] = field(default_factory=dict)
+
+
+def default_endpoint() -> str:
+    """CONTINUA_ENDPOINT, else CONTINUA_API_URL (what the CLI reads), else http://localhost:8080."""
+    return os.environ.get("CONTINUA_ENDPOINT") or os.environ.get("CONTINUA_API_URL") or "http://localhost:8080"
 
 
 def parse_retry_after(value: Optional[str]) -> Optional[float]:

@@ -12,7 +12,7 @@ import uuid
 from dataclasses import dataclass
 from typing import Any, Callable, ClassVar, Optional
 
-from ._http import HttpConfig, request_json
+from ._http import HttpConfig, default_endpoint, request_json
 from .errors import ContinuaError
 
 logger = logging.getLogger("continua")
@@ -56,7 +56,7 @@ class Continua:
         api_key = api_key or os.environ.get("CONTINUA_API_KEY")
         if not api_key:
             raise ValueError("Continua: api_key is required (or set CONTINUA_API_KEY)")
-        endpoint = endpoint or os.environ.get("CONTINUA_ENDPOINT") or "http://localhost:8080"
+        endpoint = endpoint or default_endpoint()
         mode = ingest_mode or os.environ.get("CONTINUA_INGEST_MODE") or "server_default"
         if mode not in INGEST_MODES:
             raise ValueError(f"Continua: ingest_mode must be one of {', '.join(INGEST_MODES)}")

@@ -7,7 +7,7 @@ import time
 import urllib.parse
 from typing import Any, Optional
 
-from ._http import HttpConfig, request_json
+from ._http import HttpConfig, default_endpoint, request_json
 from .errors import (
     ContinuaError,
     EngineRunContinuationDepthError,
@@ -26,7 +26,7 @@ def _q(value: str) -> str:
 class EngineControlClient:
     def __init__(self, api_key: Optional[str] = None, endpoint: Optional[str] = None, *, project_id: Optional[str] = None, timeout: float = 30.0, max_retries: int = 3) -> None:
         self.http = HttpConfig(
-            (endpoint or os.environ.get("CONTINUA_ENDPOINT") or "http://localhost:8080").rstrip("/"),
+            (endpoint or default_endpoint()).rstrip("/"),
             api_key or os.environ.get("CONTINUA_API_KEY"),
             timeout=timeout,
             max_retries=max_retries,

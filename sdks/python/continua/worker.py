@@ -16,7 +16,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, Callable, Optional
 
-from ._http import HttpConfig, request_json
+from ._http import HttpConfig, default_endpoint, request_json
 from .errors import ContinuaError, NonRetryableError
 
 MAX_ERROR_MESSAGE = 4096
@@ -63,7 +63,7 @@ class ActivityWorker:
     ) -> None:
         self.worker_id = worker_id or f"py-{uuid.uuid4()}"
         self.http = client or HttpConfig(
-            (endpoint or os.environ.get("CONTINUA_ENDPOINT") or "http://localhost:8080").rstrip("/"),
+            (endpoint or default_endpoint()).rstrip("/"),
             api_key or os.environ.get("CONTINUA_API_KEY"),
             max_retries=3,
             base_delay=0.25,

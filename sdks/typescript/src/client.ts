@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto'
-import { ContinuaApiError, requestJson, sleep, type HttpOptions } from './http.js'
+import { ContinuaApiError, defaultEndpoint, requestJson, sleep, type HttpOptions } from './http.js'
 import { SpanHandle, TraceHandle, currentSession, currentSpan, currentTrace, storage, type RecordSink, type SessionInfo, type SpanOptions, type TraceOptions } from './tracing.js'
 import type { BatchStatus, EventRecord, IngestBatch, IngestResponse, SessionRecord, SpanRecord, TraceRecord } from './types.js'
 
@@ -77,7 +77,7 @@ export class Continua implements RecordSink {
   constructor(options: ContinuaOptions = {}) {
     const apiKey = options.apiKey ?? process.env.CONTINUA_API_KEY
     if (!apiKey) throw new TypeError('Continua: apiKey is required (or set CONTINUA_API_KEY)')
-    this.endpoint = (options.endpoint ?? process.env.CONTINUA_ENDPOINT ?? 'http://localhost:8080').replace(/\/+$/, '')
+    this.endpoint = (options.endpoint ?? defaultEndpoint()).replace(/\/+$/, '')
     this.ingestMode = options.ingestMode ?? (process.env.CONTINUA_INGEST_MODE as IngestMode | undefined) ?? 'server_default'
     if (!INGEST_MODES.includes(this.ingestMode)) throw new TypeError(`Continua: ingestMode must be one of ${INGEST_MODES.join(', ')}`)
     this.batchSize = positive('batchSize', options.batchSize ?? 100)

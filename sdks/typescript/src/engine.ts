@@ -1,4 +1,4 @@
-import { ContinuaApiError, requestJson, sleep, type HttpOptions } from './http.js'
+import { ContinuaApiError, defaultEndpoint, requestJson, sleep, type HttpOptions } from './http.js'
 
 // Client for the engine control plane, /v1/engine/*. Responses are the wire JSON as the server
 // sends it (snake_case); statuses are upper case (COMPLETED, WAITING, …).
@@ -70,7 +70,7 @@ export class EngineClient {
   constructor(options: EngineClientOptions = {}) {
     const apiKey = options.apiKey ?? process.env.CONTINUA_API_KEY
     this.http = {
-      endpoint: (options.endpoint ?? process.env.CONTINUA_ENDPOINT ?? 'http://localhost:8080').replace(/\/+$/, ''),
+      endpoint: (options.endpoint ?? defaultEndpoint()).replace(/\/+$/, ''),
       apiKey,
       timeoutMs: options.timeoutMs ?? 30_000,
       retry: { maxRetries: options.maxRetries ?? 3, baseDelayMs: 250, maxDelayMs: 5000 },

@@ -58,6 +58,11 @@ export function backoffDelay(attempt: number, retry: RetryOptions, random = Math
   return Math.round(ceiling / 2 + random() * (ceiling / 2))
 }
 
+/** CONTINUA_ENDPOINT, else CONTINUA_API_URL (what the CLI reads), else http://localhost:8080. */
+export function defaultEndpoint(): string {
+  return process.env.CONTINUA_ENDPOINT || process.env.CONTINUA_API_URL || 'http://localhost:8080'
+}
+
 export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms))
 
 export interface HttpResponse<T = unknown> {

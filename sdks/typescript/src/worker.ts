@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto'
-import { ContinuaApiError, requestJson, sleep, type HttpOptions } from './http.js'
+import { ContinuaApiError, defaultEndpoint, requestJson, sleep, type HttpOptions } from './http.js'
 import type { Logger } from './client.js'
 
 // A remote activity worker: claims tasks of the types it has handlers for, heartbeats each at
@@ -82,7 +82,7 @@ export class ActivityWorker {
   constructor(options: ActivityWorkerOptions = {}) {
     this.workerId = options.workerId ?? `ts-${randomUUID()}`
     this.http = {
-      endpoint: (options.endpoint ?? process.env.CONTINUA_ENDPOINT ?? 'http://localhost:8080').replace(/\/+$/, ''),
+      endpoint: (options.endpoint ?? defaultEndpoint()).replace(/\/+$/, ''),
       apiKey: options.apiKey ?? process.env.CONTINUA_API_KEY,
       timeoutMs: 30_000,
       retry: { maxRetries: 3, baseDelayMs: 250, maxDelayMs: 5000 },
