@@ -18,6 +18,13 @@ const positiveInt = (max: number) =>
     .min(1, 'expected a number of at least 1')
     .max(max, `expected a number of at most ${max}`)
 
+const nonNegativeInt = (max: number) =>
+  z.coerce
+    .number({ error: 'expected a whole number' })
+    .int('expected a whole number')
+    .min(0, 'expected a number of at least 0')
+    .max(max, `expected a number of at most ${max}`)
+
 const postgresUrl = z.string().refine(
   (value) => {
     try {
@@ -81,6 +88,14 @@ export const settingsSchema = z.object({
   CONTINUA_OTLP_MAX_BODY_BYTES: positiveInt(256 * 1024 * 1024).default(5 * 1024 * 1024),
   /** Milliseconds without a heartbeat after which an engine worker is declared dead and its jobs released. */
   CONTINUA_ENGINE_WORKER_TIMEOUT_MS: positiveInt(3_600_000).pipe(z.number().min(1000, 'expected at least 1000 ms')).default(15_000),
+  /** Sustained requests per second allowed per API key, per serve instance; 0 = no limit. */
+  CONTINUA_RATE_LIMIT_PER_KEY: nonNegativeInt(1_000_000).default(0),
+  /** Requests an API key may send at once after a quiet spell; 0 = twice the per-second limit. */
+  CONTINUA_RATE_LIMIT_PER_KEY_BURST: nonNegativeInt(10_000_000).default(0),
+  /** Failed authentications per second allowed per peer address, per serve instance; 0 = no limit. */
+  CONTINUA_RATE_LIMIT_FAILED_AUTH_PER_PEER: nonNegativeInt(1_000_000).default(20),
+  /** Failed authentications a peer may make at once; 0 = ten times the per-second limit. */
+  CONTINUA_RATE_LIMIT_FAILED_AUTH_BURST: nonNegativeInt(10_000_000).default(0),
   /** Test hook for crash-recovery tests: activity-start, activity-returned or activation makes a worker kill itself there. */
   CONTINUA_ENGINE_CRASH_AT: z.enum(['activity-start', 'activity-returned', 'activation'], { error: 'expected activity-start, activity-returned or activation' }).optional(),
   /** OpenID Connect issuer for operator login (e.g. https://your-tenant.auth0.com/). Unset: no OIDC login. */
@@ -214,6 +229,12 @@ export function loadConfig(
     }),
     otlpMaxBodyBytes: s.CONTINUA_OTLP_MAX_BODY_BYTES,
     engine: Object.freeze({ workerTimeoutMs: s.CONTINUA_ENGINE_WORKER_TIMEOUT_MS, crashAt: s.CONTINUA_ENGINE_CRASH_AT }),
+    rateLimits: Object.freeze({
+      perKeyPerSecond: s.CONTINUA_RATE_LIMIT_PER_KEY,
+      perKeyBurst: s.CONTINUA_RATE_LIMIT_PER_KEY_BURST || s.CONTINUA_RATE_LIMIT_PER_KEY * 2,
+      perPeerPerSecond: s.CONTINUA_RATE_LIMIT_FAILED_AUTH_PER_PEER,
+      perPeerBurst: s.CONTINUA_RATE_LIMIT_FAILED_AUTH_BURST || s.CONTINUA_RATE_LIMIT_FAILED_AUTH_PER_PEER * 10,
+    }),
     oidc: oidcSettings(s),
     demo: Object.freeze({ enabled: s.CONTINUA_DEMO, label: s.CONTINUA_DEMO_LABEL }),
   })
