@@ -7,7 +7,7 @@ import { claimBatchKey, completeBatchCounts, type BatchClaim } from '../db/inges
 import type { DB, IngestBatchRow } from '../db/schema.js'
 import { ContinuaError } from '../errors.js'
 import type { Logger } from '../logger.js'
-import { assertJsonDepth, MAX_JSON_DEPTH } from './guards.js'
+import { assertJsonDepth, assertStorableStrings, MAX_JSON_DEPTH } from './guards.js'
 import { compressOriginals, prepareBatch, type PreparedBatch } from './prepare.js'
 import { writePrepared } from './write.js'
 
@@ -30,11 +30,13 @@ export async function ingestSync(db: Kysely<DB>, projectId: string, request: Ing
   const parsed = parseInput(IngestRequest, request)
   const text = requestJson(parsed)
   assertJsonDepth(text)
+  assertStorableStrings(parsed, text)
   return ingestValidated(db, projectId, parsed, {
     mode: options?.mode ?? 'sync',
     bodyHash: options?.bodyHash ?? hashBody(text),
     maxPayloadBytes: options?.maxPayloadBytes ?? DEFAULT_INGEST_SETTINGS.maxPayloadBytes,
     logger: options?.logger,
+    stringsChecked: true,
   })
 }
 
