@@ -168,6 +168,10 @@ describe('ingest write path', () => {
       ingestSync(t.db, projectId, { batch_key: 'deep', traces: [{ trace_id: 'tr-deep', input: deep }] }),
       (err: Error & { code?: string }) => err.code === 'validation_error' && /nested more than 128/.test(err.message),
     )
+    await assert.rejects(
+      ingestSync(t.db, projectId, { batch_key: 'nul', events: [{ trace_id: 'tr-nul', span_id: 's', payload: { text: 'a\u0000b' } }] }),
+      (err: Error & { code?: string }) => err.code === 'validation_error' && err.message.startsWith('events[0].payload.text: '),
+    )
   })
 
   it('merges repeats of a trace or span inside one batch by the same rules', async () => {
