@@ -142,6 +142,15 @@ export interface ContinuaConfig {
   readonly engine: { readonly workerTimeoutMs: number; readonly crashAt: string | undefined }
   readonly oidc: OidcSettings | undefined
   readonly demo: { readonly enabled: boolean; readonly label: string }
+  readonly rateLimits: RateLimitSettings
+}
+
+/** Token-bucket limits (see src/ratelimit); a rate of 0 turns that limit off. */
+export interface RateLimitSettings {
+  readonly perKeyPerSecond: number
+  readonly perKeyBurst: number
+  readonly perPeerPerSecond: number
+  readonly perPeerBurst: number
 }
 
 export interface OidcSettings {
