@@ -4,6 +4,7 @@ import os from 'node:os'
 import path from 'node:path'
 import { after, before, describe, it } from 'node:test'
 import type { Browser, Page } from 'playwright-core'
+import { ingestSync } from '../../src/ingest/index.js'
 import { api } from '../helpers/server.js'
 import { waitFor } from '../engine/helpers.js'
 import { chromiumMissing, launch } from './browser.js'
@@ -79,7 +80,7 @@ describe('web debugger in chromium', { skip }, () => {
     await go('/traces')
     await page.getByTestId('traces-table').waitFor()
     await shot('traces')
-    const search = page.getByRole('textbox', { name: 'Search name, trace id or payload' })
+    const search = page.getByRole('textbox', { name: 'Search name, id, user, session or span' })
     await search.fill('trip')
     await search.press('Enter')
     await page.getByRole('button', { name: /^failed/ }).click()
@@ -87,7 +88,7 @@ describe('web debugger in chromium', { skip }, () => {
     const rowsBefore = await page.locator('[data-testid=traces-table] tbody tr').allTextContents()
     await page.reload()
     await page.getByTestId('traces-table').waitFor()
-    assert.equal(await page.getByRole('textbox', { name: 'Search name, trace id or payload' }).inputValue(), 'trip')
+    assert.equal(await page.getByRole('textbox', { name: 'Search name, id, user, session or span' }).inputValue(), 'trip')
     const rows = await page.locator('[data-testid=traces-table] tbody tr').allTextContents()
     assert.deepEqual(rows, rowsBefore)
     assert.ok(rows.length >= 1)
@@ -169,6 +170,24 @@ describe('web debugger in chromium', { skip }, () => {
     assert.ok(overflow <= 1, `no horizontal page overflow at phone width (got ${overflow}px)`)
     await phone.screenshot({ path: path.join(IMAGES, 'trace-phone.png') })
     await phone.close()
+  })
+
+  it('updates a running trace live as spans arrive', async () => {
+    const at = (s: number) => new Date(Date.now() - 60_000 + s * 1000).toISOString()
+    await ingestSync(fx.t.db, fx.demoProjectId, {
+      batch_key: 'live-1',
+      traces: [{ trace_id: 'live-web', name: 'live agent', status: 'running', start_time: at(0) }],
+      spans: [{ trace_id: 'live-web', span_id: 'root', name: 'live root', type: 'agent', start_time: at(0), status: 'running' }],
+    })
+    const trace = await traceByName('live-web')
+    await go(`/traces/${trace.id}`)
+    await page.locator('.span-row', { hasText: 'live root' }).waitFor()
+    assert.equal(await page.locator('.span-row', { hasText: 'late tool call' }).count(), 0)
+    await ingestSync(fx.t.db, fx.demoProjectId, {
+      batch_key: 'live-2',
+      spans: [{ trace_id: 'live-web', span_id: 'late', parent_span_id: 'root', name: 'late tool call', type: 'tool', start_time: at(5), end_time: at(6), status: 'completed' }],
+    })
+    await page.locator('.span-row', { hasText: 'late tool call' }).waitFor({ timeout: 10_000 })
   })
 
   it('opens a 10,000-span trace with only visible rows in the DOM (timing recorded)', async () => {

@@ -259,10 +259,14 @@ function SpanTreePane({ tree, trace, selected }: { tree: ReturnType<typeof build
   const [failedOnly, setFailedOnly] = useState(false)
   const [kinds, setKinds] = useState<Set<string>>(new Set())
   // New branches arriving while live are expanded too; manual collapses stay.
-  const known = useRef(new Set(tree.byId.keys()))
+  const knownParents = useRef(new Set([...tree.byId.values()].filter((n) => n.children.length).map((n) => n.span.id)))
   useEffect(() => {
     const add: string[] = []
-    for (const [id, n] of tree.byId) if (!known.current.has(id)) (known.current.add(id), n.children.length && tree.byId.size <= 700 && add.push(id))
+    for (const [id, n] of tree.byId) {
+      if (!n.children.length || knownParents.current.has(id)) continue
+      knownParents.current.add(id)
+      if (tree.byId.size <= 700) add.push(id)
+    }
     if (add.length) setExpanded((e) => new Set([...e, ...add]))
   }, [tree])
   // Reveal the selected span's ancestors.

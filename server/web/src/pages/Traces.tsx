@@ -7,8 +7,8 @@ import { Link, setQuery, useLocation } from '../router.js'
 
 // Trace list: every filter lives in the URL (shareable, survives reload); refreshed every 5 s.
 
-const FILTERS = ['q', 'status', 'user_id', 'session_id', 'start_time_from', 'start_time_to', 'has_errors', 'min_duration_ms', 'sort_dir', 'limit', 'offset'] as const
-const LABELS: Record<string, string> = { q: 'search', status: 'status', user_id: 'user', session_id: 'session', start_time_from: 'from', start_time_to: 'to', has_errors: 'has errors', min_duration_ms: 'min duration ms', sort_dir: 'order' }
+const FILTERS = ['q', 'status', 'user_id', 'session_id', 'tag', 'environment', 'start_time_from', 'start_time_to', 'has_errors', 'min_duration_ms', 'sort_dir', 'limit', 'offset'] as const
+const LABELS: Record<string, string> = { tag: 'tags', environment: 'env', q: 'search', status: 'status', user_id: 'user', session_id: 'session', start_time_from: 'from', start_time_to: 'to', has_errors: 'has errors', min_duration_ms: 'min duration ms', sort_dir: 'order' }
 
 function toIso(local: string): string | undefined {
   if (!local) return undefined
@@ -41,7 +41,7 @@ export function Traces() {
         </button>
       </div>
       <div className="filters">
-        <DraftInput name="q" label="Search name, trace id or payload" value={filters.q} wide />
+        <DraftInput name="q" label="Search name, id, user, session or span" value={filters.q} wide />
         <div className="chips" role="group" aria-label="Status">
           {(['', 'running', 'completed', 'failed'] as const).map((s) => (
             <button key={s || 'all'} className={`chip ${(filters.status ?? '') === s ? 'on' : ''}`} onClick={() => setQuery({ status: s || undefined, offset: undefined })}>
@@ -51,6 +51,8 @@ export function Traces() {
           ))}
         </div>
         <DraftInput name="user_id" label="User id" value={filters.user_id} />
+        <DraftInput name="tag" label="Tags (comma-separated)" value={filters.tag} />
+        <DraftInput name="environment" label="Environment" value={filters.environment} />
         <DraftInput name="min_duration_ms" label="Min duration (ms)" value={filters.min_duration_ms} type="number" />
         <label className="field">
           <span>From</span>
