@@ -79,8 +79,10 @@ function declaredLength(req: Request): number | undefined {
 
 /** JSON requests get the usual error envelope; protobuf ones a google.rpc.Status. */
 function sendOtlpError(err: unknown, format: OtlpFormat, req: Request, res: Response, next: NextFunction, logger: Logger): void {
-  if (format === 'json' || res.headersSent) return next(err)
   const known = toContinuaError(err)
+  // OTLP exporters retry 429/503 and honour Retry-After.
+  if (!res.headersSent && known && (known.httpStatus === 429 || known.httpStatus === 503)) res.set('Retry-After', '1')
+  if (format === 'json' || res.headersSent) return next(err)
   if (!known) logger.error('unhandled error', { request_id: res.locals.requestId, path: req.path, error: err })
   const error = known ?? new ContinuaError('internal_error', 'Internal server error')
   const status = error.httpStatus

@@ -188,6 +188,14 @@ describe('POST /v1/traces', () => {
     await json.shutdown()
   })
 
+  it('stores racing copies of one export once', async () => {
+    const body = encodeProtobufTraceRequest(toProtobufObject(otlpJson(genaiNew.map((s) => ({ ...s, traceId: 'cdf92f3577b34da6a3ce929d0e0e4736' })))))
+    const results = await Promise.all(Array.from({ length: 12 }, () => post('/v1/traces', body, { 'content-type': 'application/x-protobuf' }, projects.json!.key)))
+    assert.deepEqual(results.map((r) => r.status), Array(12).fill(200))
+    const rows = (await spanRows(projects.json!.id)).filter((r) => r.trace_ext === 'cdf92f3577b34da6a3ce929d0e0e4736')
+    assert.equal(rows.length, 3)
+  })
+
   it('reads the specification example with bare-number timestamps and answers {} as JSON', async () => {
     const res = await post('/v1/traces', readFixture('spec-trace.json'), { 'content-type': 'application/json; charset=utf-8' })
     assert.equal(res.status, 200)
