@@ -1,10 +1,13 @@
 import assert from 'node:assert/strict'
+import { spawn } from 'node:child_process'
+import path from 'node:path'
 import { after, before, describe, it } from 'node:test'
 import type { Runner } from 'graphile-worker'
 import { startWorker } from '../../src/jobs/worker.js'
 import { silentLogger } from '../../src/logger.js'
 import { createProject } from '../../src/projects.js'
 import { Continua, currentSpan, currentTrace, type IngestFailure } from '../../sdks/typescript/src/index.js'
+import { ROOT } from '../helpers/cli.js'
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js'
 import { startTestServer, type TestServer } from '../helpers/server.js'
 import { normalisedRows, startFaultProxy, waitFor } from './helpers.js'
@@ -269,5 +272,19 @@ describe('TypeScript SDK: tracing', () => {
       delete process.env.CONTINUA_ENDPOINT
     }
     assert.throws(() => new Continua({ flushOnExit: false }), /apiKey is required/)
+  })
+
+  it('flushes on its own when the process ends without flush()', async () => {
+    const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'test', 'sdk', 'fixtures', 'exit-without-flush.ts'), 'exit flush'], {
+      cwd: ROOT,
+      env: { ...process.env, CONTINUA_API_KEY: key, CONTINUA_ENDPOINT: server.url },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    })
+    let stderr = ''
+    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()))
+    const code = await new Promise<number | null>((resolve) => child.on('close', resolve))
+    assert.equal(code, 0, stderr)
+    const rows = await t.pool.query(`select t.status, count(s.id)::int as spans from traces t join spans s on s.trace_id = t.id where t.name = 'exit flush' group by t.status`)
+    assert.deepEqual(rows.rows, [{ status: 'completed', spans: 1 }])
   })
 })

@@ -11,6 +11,7 @@ import logging
 import os
 import signal
 import threading
+import time
 import uuid
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -182,11 +183,13 @@ class ActivityWorker:
     def close(self) -> None:
         self.stop(wait=True)
         self._pool.shutdown(wait=False)
-        if self._loop is not None:
-            self._loop.call_soon_threadsafe(self._loop.stop)
+        loop, self._loop = self._loop, None
+        if loop is not None:
+            loop.call_soon_threadsafe(loop.stop)
             if self._loop_thread is not None:
                 self._loop_thread.join(timeout=5)
-            self._loop = None
+            if not loop.is_running():
+                loop.close()
 
     def __enter__(self) -> "ActivityWorker":
         return self
@@ -243,10 +246,13 @@ class ActivityWorker:
         done = threading.Event()
 
         def beat() -> None:
-            while not done.wait(period):
+            # Beats on a fixed schedule, so slow heartbeat requests do not stretch the period.
+            next_at = time.monotonic() + period
+            while not done.wait(max(0.0, next_at - time.monotonic())):
                 if ctx.lost_lease.is_set():
                     return
                 self._heartbeat(task_id, ctx)
+                next_at += period
 
         beater = threading.Thread(target=beat, name=f"continua-heartbeat-{task_id[:8]}", daemon=True)
         beater.start()

@@ -99,7 +99,7 @@ class ActivityWorkerTest(unittest.TestCase):
             name = payload["name"]
             attempts[name] = attempts.get(name, 0) + 1
             if name == "slow":
-                time.sleep(0.5)
+                time.sleep(0.8)
             if name == "flaky" and attempts[name] == 1:
                 raise RuntimeError("upstream hiccup")
             if name == "hopeless":

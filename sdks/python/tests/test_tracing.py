@@ -6,6 +6,8 @@ import asyncio
 import contextlib
 import io
 import os
+import subprocess
+import sys
 import time
 import unittest
 import uuid
@@ -157,6 +159,19 @@ class TracingTest(unittest.TestCase):
         status = continua.wait_for_batch(ids[0], timeout=20, poll_interval=0.2)
         self.assertEqual(status["status"], "completed")
         self.assertEqual(find_trace(t.trace_id)["status"], "COMPLETED")
+
+    def test_exit_flushes_what_is_queued(self) -> None:
+        name = f"py exit {uuid.uuid4()}"
+        script = (
+            "import continua\n"
+            "continua.Continua.init(ingest_mode='sync', flush_interval=60)\n"
+            f"with continua.trace({name!r}) as t:\n"
+            "    print(t.trace_id)\n"
+        )
+        env = {**os.environ, "CONTINUA_API_KEY": self.key, "CONTINUA_ENDPOINT": self.endpoint}
+        done = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=60, cwd=os.path.dirname(os.path.dirname(continua.__file__)))
+        self.assertEqual(done.returncode, 0, done.stderr)
+        self.assertEqual(find_trace(done.stdout.strip())["status"], "COMPLETED")
 
     def test_env_config(self) -> None:
         with mock.patch.dict(os.environ, {"CONTINUA_API_KEY": self.key, "CONTINUA_ENDPOINT": self.endpoint, "CONTINUA_INGEST_MODE": "sync"}):
