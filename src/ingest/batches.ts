@@ -144,20 +144,22 @@ export async function batchStatus(db: Kysely<DB>, projectId: string, batchId: st
 }
 
 export function toBatchStatus(row: IngestBatchRow): BatchStatusResponse {
-  return {
+  const out: BatchStatusResponse = {
     batch_id: row.id,
     batch_key: row.batch_key,
     status: PUBLIC_STATUS[row.status],
     attempt_count: row.attempt_count,
     server_received_at: row.server_received_at.toISOString(),
-    processing_started_at: row.processing_started_at?.toISOString() ?? null,
-    processing_completed_at: row.processing_completed_at?.toISOString() ?? null,
     trace_count: row.trace_count,
     span_count: row.span_count,
     event_count: row.event_count,
     accepted_count: row.accepted_count,
     rejected_count: row.rejected_count,
-    last_error_code: row.last_error_code,
-    last_error_message: row.last_error_message,
   }
+  // Optional fields are left out rather than sent as null, as the reference does.
+  if (row.processing_started_at) out.processing_started_at = row.processing_started_at.toISOString()
+  if (row.processing_completed_at) out.processing_completed_at = row.processing_completed_at.toISOString()
+  if (row.last_error_code) out.last_error_code = row.last_error_code
+  if (row.last_error_message) out.last_error_message = row.last_error_message
+  return out
 }
