@@ -1,5 +1,5 @@
 import type pg from 'pg'
-import { projectEvents } from '../engine/projection.js'
+import { flushProjection } from '../engine/projection.js'
 
 // Low-level engine store: transactions, the run row lock, history appends and job enqueueing.
 // Jobs are enqueued with graphile_worker.add_job inside the same transaction as the state change
@@ -43,13 +43,22 @@ export interface NewEvent {
 
 const RETRYABLE = new Set(['40P01', '40001'])
 
+type PendingProjection = Map<string, { run: RunRow; events: Array<{ seq: number; type: string; payload: Record<string, unknown> }> }>
+
+// History appended in each open transaction, projected into the trace tables just before commit.
+const openTransactions = new WeakMap<object, PendingProjection>()
+
 /** Runs `fn` in a transaction, retrying on deadlock or serialization failure. */
 export async function withTx<T>(pool: pg.Pool, fn: (c: Client) => Promise<T>): Promise<T> {
   for (let attempt = 1; ; attempt++) {
     const client = await pool.connect()
+    const pending: PendingProjection = new Map()
+    openTransactions.set(client, pending)
     try {
       await client.query('begin')
       const result = await fn(client)
+      // Invariant 5: the trace tables move in the same transaction as the history they mirror.
+      if (pending.size) await flushProjection(client, pending)
       await client.query('commit')
       return result
     } catch (err) {
@@ -57,6 +66,7 @@ export async function withTx<T>(pool: pg.Pool, fn: (c: Client) => Promise<T>): P
       if (attempt < 5 && RETRYABLE.has((err as { code?: string }).code ?? '')) continue
       throw err
     } finally {
+      openTransactions.delete(client)
       client.release()
     }
   }
@@ -78,6 +88,8 @@ export async function getRun(c: pg.Pool | Client, runId: string): Promise<RunRow
  */
 export async function appendEvents(c: Client, run: RunRow, events: NewEvent[]): Promise<number[]> {
   if (events.length === 0) return []
+  const pending = openTransactions.get(c)
+  if (!pending) throw new Error('appendEvents must run inside withTx')
   const first = run.last_seq + 1
   const params: unknown[] = [run.project_id, run.id]
   const values = events.map((e, i) => {
@@ -85,11 +97,17 @@ export async function appendEvents(c: Client, run: RunRow, events: NewEvent[]): 
     const n = params.length
     return `($1, $2, $${n - 2}, $${n - 1}, $${n}::jsonb)`
   })
-  await c.query(`insert into engine.history (project_id, run_id, sequence_no, event_type, payload) values ${values.join(', ')}`, params)
+  params.push(first + events.length - 1)
+  await c.query(
+    `with h as (insert into engine.history (project_id, run_id, sequence_no, event_type, payload) values ${values.join(', ')} returning 1)
+     update engine.runs set last_seq = $${params.length}, updated_at = now() where id = $2`,
+    params,
+  )
   run.last_seq += events.length
-  await c.query('update engine.runs set last_seq = $2, updated_at = now() where id = $1', [run.id, run.last_seq])
-  // Invariant 5: the trace tables move in the same transaction as the history they mirror.
-  await projectEvents(c, run, events.map((e, i) => ({ seq: first + i, type: e.type, payload: e.payload })))
+  const entry = pending.get(run.id) ?? { run, events: [] }
+  entry.run = run
+  entry.events.push(...events.map((e, i) => ({ seq: first + i, type: e.type, payload: e.payload })))
+  pending.set(run.id, entry)
   return events.map((_, i) => first + i)
 }
 

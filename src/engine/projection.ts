@@ -39,14 +39,25 @@ export const traceIdOf = (runId: string) => `engine:${runId}`
 const rootSpan = (runId: string) => `engine:root:${runId}`
 const activitySpan = (runId: string, key: unknown, attempt: number) => `engine:activity:${runId}:${String(key)}:${attempt}`
 
-export async function projectEvents(c: pg.PoolClient, run: RunRow, events: Projected[]): Promise<void> {
-  const { rows: seqRows } = await c.query<{ last_seq: number }>(
-    `insert into project_change_counters as c (project_id, last_seq) values ($1, 1)
-     on conflict (project_id) do update set last_seq = c.last_seq + 1 returning last_seq`,
-    [run.project_id],
-  )
-  const change = Number(seqRows[0]!.last_seq)
-  let traceUuid: string | undefined
+/** Projects everything a transaction appended, just before it commits (see withTx). */
+export async function flushProjection(c: pg.PoolClient, pending: Map<string, { run: RunRow; events: Projected[] }>): Promise<void> {
+  const changeByProject = new Map<string, number>()
+  for (const { run, events } of pending.values()) {
+    let change = changeByProject.get(run.project_id)
+    if (change === undefined) {
+      const { rows } = await c.query<{ last_seq: number }>(
+        `insert into project_change_counters as c (project_id, last_seq) values ($1, 1)
+         on conflict (project_id) do update set last_seq = c.last_seq + 1 returning last_seq`,
+        [run.project_id],
+      )
+      change = Number(rows[0]!.last_seq)
+      changeByProject.set(run.project_id, change)
+    }
+    await projectEvents(c, run, events, change)
+  }
+}
+
+async function projectEvents(c: pg.PoolClient, run: RunRow, events: Projected[], change: number): Promise<void> {
   const out: EventRow[] = []
   let terminal = false
 
@@ -60,7 +71,7 @@ export async function projectEvents(c: pg.PoolClient, run: RunRow, events: Proje
 
     switch (ev.type) {
       case 'workflow.started':
-        traceUuid = await openTrace(c, run, p, change)
+        await openTrace(c, run, p, change)
         ev0('state_change', `run ${run.run_number} started`, { run_number: run.run_number })
         break
       case 'activity.scheduled':
@@ -106,29 +117,24 @@ export async function projectEvents(c: pg.PoolClient, run: RunRow, events: Proje
     }
   }
 
-  if (!traceUuid) {
-    const { rows } = await c.query<{ id: string }>(`select id from traces where project_id = $1 and trace_id = $2`, [run.project_id, traceIdOf(run.id)])
-    traceUuid = rows[0]?.id
-  }
-  if (!traceUuid) return
-  await c.query(`update traces set change_seq = $3, updated_at = now() where id = $1 and project_id = $2`, [traceUuid, run.project_id, change])
-  if (out.length) {
-    await c.query(
-      `insert into span_events (project_id, trace_id, span_id, event_type, level, event_ts, sequence, message, payload, idempotency_key, change_seq)
-       select $1, $2, x.span_id, x.event_type, x.level, now(), x.sequence, x.message, x.payload, x.key, $3
-       from json_to_recordset($4::json) as x(span_id text, event_type text, level text, sequence integer, message text, payload jsonb, key text)
-       on conflict (project_id, idempotency_key) where idempotency_key is not null do nothing`,
-      [run.project_id, traceUuid, change, JSON.stringify(out)],
-    )
-  }
-  if (terminal) {
-    await c.query(`select graphile_worker.add_job($1, json_build_object('trace_id', $2::text), run_at => now() + interval '200 milliseconds', job_key => $3, max_attempts => 10)`, [
-      ROLLUP_TASK,
-      traceUuid,
-      `trace_rollup:${traceUuid}`,
-    ])
-  }
-  await c.query(`select pg_notify($1, $2)`, [CHANGES_CHANNEL, JSON.stringify({ p: run.project_id, t: [traceUuid], s: change })])
+  // One round trip: events, the trace's change number, an optional rollup job, the change notice.
+  await c.query(
+    `with t as (select id from traces where project_id = $1 and trace_id = $2),
+     ins as (
+       insert into span_events (project_id, trace_id, span_id, event_type, level, event_ts, sequence, message, payload, idempotency_key, change_seq)
+       select $1, t.id, x.span_id, x.event_type, x.level, now(), x.sequence, x.message, x.payload, x.key, $3
+       from t, json_to_recordset($4::json) as x(span_id text, event_type text, level text, sequence integer, message text, payload jsonb, key text)
+       on conflict (project_id, idempotency_key) where idempotency_key is not null do nothing
+       returning 1),
+     upd as (update traces tr set change_seq = $3, updated_at = now() from t where tr.id = t.id returning tr.id),
+     job as (
+       select graphile_worker.add_job($5, json_build_object('trace_id', t.id::text), run_at => now() + interval '200 milliseconds',
+         job_key => 'trace_rollup:' || t.id::text, max_attempts => 10)
+       from t where $6::boolean)
+     select (select count(*) from job) as jobs, (select count(*) from ins) as events,
+       (select count(pg_notify($7, json_build_object('p', $1::text, 't', json_build_array(upd.id), 's', $3::bigint)::text)) from upd) as notified`,
+    [run.project_id, traceIdOf(run.id), change, JSON.stringify(out), ROLLUP_TASK, terminal, CHANGES_CHANNEL],
+  )
 }
 
 async function openTrace(c: pg.PoolClient, run: RunRow, p: Record<string, unknown>, change: number): Promise<string> {
@@ -142,7 +148,7 @@ async function openTrace(c: pg.PoolClient, run: RunRow, p: Record<string, unknow
   const { rows } = await c.query<{ id: string }>(
     `insert into traces (project_id, session_id, trace_id, name, metadata, input, status, status_explicit, start_time, change_seq,
        engine_run_id, engine_instance_key, engine_definition_name, engine_definition_version, engine_run_status, engine_parent_run_id, engine_root_run_id)
-     values ($1, $2, $3, $4, $5::jsonb, $6::jsonb, 'running', true, now(), $7, $8, $9, $10, $11, 'queued', $12, $13)
+     values ($1, $2, $3, $4, $5::jsonb, $6::jsonb, 'running', true, now(), $7, $8, $9, $10, $11, (select status from engine.runs where id = $8), $12, $13)
      on conflict (project_id, trace_id) do update set updated_at = now() returning id`,
     [
       run.project_id,
