@@ -138,6 +138,7 @@ export function TraceDetailPage({ id }: { id: string }) {
         <h1 className="ellipsis">{trace.name}</h1>
         <Status value={trace.status} />
         {running ? <span className={`live-dot ${live ? 'on' : ''}`}>{live ? 'LIVE' : 'polling'}</span> : null}
+        {trace.trace_id.startsWith('engine:') ? <Link to={`/engine/runs/${trace.trace_id.slice('engine:'.length)}`}>Engine run</Link> : null}
         <div className="spacer" />
         <CopyButton text={window.location.href} label="Copy link" />
         <button className="btn small" onClick={() => download(`trace-${trace.trace_id}.json`, JSON.stringify({ trace, spans: data.spans, events: data.events }, null, 2))}>
