@@ -1,5 +1,5 @@
 import type pg from 'pg'
-import { appendEvents, enqueueActivityJob, enqueueTimerJob, lockRun, wakeRun, withTx, type Client, type NewEvent, type RunRow } from '../db/engine-store.js'
+import { activityTask, appendEvents, enqueueTimerJob, lockRun, wakeRun, withTx, type Client, type NewEvent, type RunRow } from '../db/engine-store.js'
 import { closeRun, createRun, requestCancelLocked } from './lifecycle.js'
 import { resolveRetry } from './retry.js'
 import { activityKey, childKey, timerKey, type Command, type Decision } from './types.js'
@@ -46,12 +46,15 @@ export async function commitDecision(pool: pg.Pool, runId: string, seenVersion: 
     }
     if (d.cancelledCommands.length) await cancelCommands(c, run, d.cancelledCommands)
 
-    await c.query('update engine.runs set activation_version = activation_version + 1 where id = $1', [run.id])
     if (d.outcome) {
+      await c.query('update engine.runs set activation_version = activation_version + 1 where id = $1', [run.id])
       await closeRun(c, run, d.outcome)
       return { ok: true, closed: true, timers: [], tasks: [] }
     }
-    await c.query(`update engine.runs set status = 'waiting', waiting_for = $2::jsonb, updated_at = now() where id = $1`, [run.id, JSON.stringify(d.waitingFor)])
+    await c.query(
+      `update engine.runs set status = 'waiting', waiting_for = $2::jsonb, activation_version = activation_version + 1, updated_at = now() where id = $1`,
+      [run.id, JSON.stringify(d.waitingFor)],
+    )
     run.status = 'waiting'
     if (wake) await wakeRun(c, run)
     return { ok: true, closed: false, timers, tasks }
@@ -87,13 +90,18 @@ async function createActivityTask(c: Client, run: RunRow, cmd: Extract<Command, 
     schedule_to_close_ms: cmd.options.scheduleToCloseTimeout ?? null,
     heartbeat_ms: cmd.options.heartbeatTimeout ?? null,
   }
+  // The task row and (for local tasks) its job in one round trip.
   const { rows } = await c.query<{ id: string }>(
-    `insert into engine.activity_tasks (project_id, run_id, command_id, activity_key, activity_type, input, execution_target, retry_policy, timeouts)
-     values ($1, $2, $3, $4, $5, $6::jsonb, $7, $8::jsonb, $9::jsonb)
-     on conflict (run_id, command_id) do nothing returning id`,
-    [run.project_id, run.id, cmd.id, activityKey(cmd.id), cmd.activityType, JSON.stringify(cmd.input), target, JSON.stringify(resolveRetry(cmd.options.retry)), JSON.stringify(timeouts)],
+    `with t as (
+       insert into engine.activity_tasks (project_id, run_id, command_id, activity_key, activity_type, input, execution_target, retry_policy, timeouts)
+       values ($1, $2, $3, $4, $5, $6::jsonb, $7, $8::jsonb, $9::jsonb)
+       on conflict (run_id, command_id) do nothing returning id),
+     j as (
+       select graphile_worker.add_job($10, json_build_object('task_id', t.id::text), job_key => 'task:' || t.id::text, max_attempts => 25)
+       from t where $7 = 'local')
+     select t.id, (select count(*) from j) as jobs from t`,
+    [run.project_id, run.id, cmd.id, activityKey(cmd.id), cmd.activityType, JSON.stringify(cmd.input), target, JSON.stringify(resolveRetry(cmd.options.retry)), JSON.stringify(timeouts), activityTask(cmd.activityType)],
   )
-  if (rows[0] && target === 'local') await enqueueActivityJob(c, cmd.activityType, rows[0].id, null)
   return rows[0]?.id
 }
 
