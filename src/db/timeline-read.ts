@@ -1,4 +1,4 @@
-import { sql, type Kysely } from 'kysely'
+import { sql, type Kysely, type RawBuilder } from 'kysely'
 import type { DB } from './schema.js'
 
 // The merged timeline of a trace in change order: stored events at their change_seq, a
@@ -30,6 +30,14 @@ export interface TimelineRow {
   payload: unknown
 }
 
+/** Rows of one branch (all of rank `branch`) that come after the cursor, as a sargable condition. */
+function afterCursor(seqCol: RawBuilder<unknown>, idCol: RawBuilder<unknown>, branch: number, after: TimelineKey) {
+  if (branch > after.rank) return sql`${seqCol} >= ${after.seq}::bigint`
+  if (branch < after.rank) return sql`${seqCol} > ${after.seq}::bigint`
+  if (after.key === '') return sql`${seqCol} >= ${after.seq}::bigint`
+  return sql`(${seqCol} > ${after.seq}::bigint or (${seqCol} = ${after.seq}::bigint and ${idCol} > ${after.key}::uuid))`
+}
+
 export async function timelinePage(
   db: Kysely<DB>,
   projectId: string,
@@ -38,31 +46,36 @@ export async function timelinePage(
   limit: number,
   types?: string[],
 ): Promise<TimelineRow[]> {
-  const { seq, rank, key } = after
+  // The union carries only what ordering needs; payloads and names are joined for the page alone.
   const res = await sql<TimelineRow>`
-    select * from (
-      select e.change_seq as seq, ${RANK_EXPLICIT}::int as rank, e.id::text as key, e.event_type, e.span_id,
-             sp.name as span_name, coalesce(e.event_ts, e.server_ingested_at) as ts, e.level, e.sequence, e.message, e.payload
-        from span_events e
-        left join spans sp on sp.trace_id = e.trace_id and sp.span_id = e.span_id
-       where e.project_id = ${projectId} and e.trace_id = ${traceId}
-         and (e.change_seq, ${RANK_EXPLICIT}::int, e.id::text) > (${seq}::bigint, ${rank}::int, ${key}::text)
-      union all
-      select s.first_change_seq, ${RANK_STARTED}::int, s.id::text, 'span_started', s.span_id, s.name, s.start_time,
-             null, null, null, null
-        from spans s
-       where s.project_id = ${projectId} and s.trace_id = ${traceId}
-         and (s.first_change_seq, ${RANK_STARTED}::int, s.id::text) > (${seq}::bigint, ${rank}::int, ${key}::text)
-      union all
-      select s.change_seq, ${RANK_TERMINAL}::int, s.id::text,
-             case when s.status = 'failed' then 'span_failed' else 'span_completed' end, s.span_id, s.name,
-             coalesce(s.end_time, s.start_time), null, null, s.status_message, null
-        from spans s
-       where s.project_id = ${projectId} and s.trace_id = ${traceId} and s.status in ('completed', 'failed')
-         and (s.change_seq, ${RANK_TERMINAL}::int, s.id::text) > (${seq}::bigint, ${rank}::int, ${key}::text)
-    ) entries
-    where ${types ?? null}::text[] is null or event_type = any(${types ?? null}::text[])
-    order by seq, rank, key
-    limit ${limit}`.execute(db)
+    select x.seq, x.rank, x.key, x.event_type, x.span_id, coalesce(x.span_name, sp.name) as span_name, x.ts,
+           e.level, e.sequence, coalesce(e.message, x.message) as message, e.payload
+    from (
+      select * from (
+        select e.change_seq as seq, ${RANK_EXPLICIT}::int as rank, e.id as key, e.event_type, e.span_id,
+               null::text as span_name, coalesce(e.event_ts, e.server_ingested_at) as ts, null::text as message
+          from span_events e
+         where e.project_id = ${projectId} and e.trace_id = ${traceId}
+           and ${afterCursor(sql.ref('e.change_seq'), sql.ref('e.id'), RANK_EXPLICIT, after)}
+        union all
+        select s.first_change_seq, ${RANK_STARTED}::int, s.id, 'span_started', s.span_id, s.name, s.start_time, null
+          from spans s
+         where s.project_id = ${projectId} and s.trace_id = ${traceId}
+           and ${afterCursor(sql.ref('s.first_change_seq'), sql.ref('s.id'), RANK_STARTED, after)}
+        union all
+        select s.change_seq, ${RANK_TERMINAL}::int, s.id,
+               case when s.status = 'failed' then 'span_failed' else 'span_completed' end, s.span_id, s.name,
+               coalesce(s.end_time, s.start_time), s.status_message
+          from spans s
+         where s.project_id = ${projectId} and s.trace_id = ${traceId} and s.status in ('completed', 'failed')
+           and ${afterCursor(sql.ref('s.change_seq'), sql.ref('s.id'), RANK_TERMINAL, after)}
+      ) entries
+      where ${types ?? null}::text[] is null or event_type = any(${types ?? null}::text[])
+      order by seq, rank, key
+      limit ${limit}
+    ) x
+    left join span_events e on x.rank = ${RANK_EXPLICIT}::int and e.id = x.key
+    left join spans sp on x.rank = ${RANK_EXPLICIT}::int and sp.trace_id = ${traceId} and sp.span_id = x.span_id
+    order by x.seq, x.rank, x.key`.execute(db)
   return res.rows.map((r) => ({ ...r, seq: Number(r.seq), rank: Number(r.rank) }))
 }
