@@ -6,6 +6,7 @@ import { useLoad } from './hooks.js'
 import { CALLBACK_PATH, finishLogin, startLogin } from './oidc.js'
 import { Compare } from './pages/Compare.js'
 import { Dashboard } from './pages/Dashboard.js'
+import { EngineHealth } from './pages/EngineHealth.js'
 import { Projects } from './pages/Projects.js'
 import { RunDetail } from './pages/RunDetail.js'
 import { Runs } from './pages/Runs.js'
@@ -219,6 +220,7 @@ function Route({ path }: { path: string }): ReactNode {
   if ((m = matchPath('/sessions/:id/compare', path))) return <Compare sessionId={m.id!} />
   if ((m = matchPath('/sessions/:id', path))) return <SessionDetail key={m.id} id={m.id!} />
   if (path === '/engine/runs') return <Runs />
+  if (path === '/engine/health') return <EngineHealth />
   if ((m = matchPath('/engine/runs/:id', path))) return <RunDetail key={m.id} id={m.id!} />
   if (path === '/projects') return <Projects />
   if (path === '/settings') return <Settings />

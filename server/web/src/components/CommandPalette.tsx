@@ -19,6 +19,7 @@ const PAGES: Array<[string, string, string]> = [
   ['/traces?status=failed', 'Failed traces', 'errors'],
   ['/sessions', 'Sessions', 'journeys'],
   ['/engine/runs', 'Engine runs', 'workflows durable'],
+  ['/engine/health', 'Engine health', 'workers queues'],
   ['/projects', 'Projects and API keys', 'keys rotate'],
   ['/settings', 'Settings', 'theme api key login'],
 ]
@@ -43,6 +44,9 @@ export function CommandPalette({ onClose }: { onClose: () => void }) {
         tries.push(api.trace(q).then((t) => add({ id: 't' + t.id, title: `Trace ${t.name}`, hint: t.status.toLowerCase(), go: () => navigate(withProject(`/traces/${t.id}`)) })))
         tries.push(api.session(q).then((s) => add({ id: 's' + s.id, title: `Session ${s.name ?? s.external_id}`, hint: `${s.trace_count} traces`, go: () => navigate(withProject(`/sessions/${s.id}`)) })))
         tries.push(api.run(q).then((r) => add({ id: 'r' + r.run_id, title: `Run ${r.definition_name} · ${r.instance_key}`, hint: r.status.toLowerCase(), go: () => navigate(withProject(`/engine/runs/${r.run_id}`)) })))
+      }
+      if (!UUID_RE.test(q)) {
+        tries.push(api.instance(q).then((i) => i.current_run && add({ id: 'r' + i.current_run.run_id, title: `Run ${i.current_run.definition_name} · ${i.instance_key}`, hint: i.current_run.status.toLowerCase(), go: () => navigate(withProject(`/engine/runs/${i.current_run!.run_id}`)) })))
       }
       tries.push(
         api.traces({ q, limit: '5' }).then((l) =>

@@ -31,6 +31,9 @@ export function Runs() {
     <div className="page">
       <div className="page-head">
         <h1>Engine runs</h1>
+        <Link to="/engine/health" className="small">
+          Engine health
+        </Link>
         <div className="spacer" />
         {!shell.readOnly ? (
           <button className="btn primary" onClick={() => setStarting(true)}>
