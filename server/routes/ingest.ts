@@ -4,7 +4,7 @@ import type { Principal } from '../../src/auth/principal.js'
 import { resolveScope } from '../../src/auth/principal.js'
 import type { IngestSettings } from '../../src/config.js'
 import { Uuid } from '../../src/contract/common.js'
-import { IngestRequest } from '../../src/contract/ingest.js'
+import { dropNullFields, IngestRequest } from '../../src/contract/ingest.js'
 import { parseInput } from '../../src/contract/validate.js'
 import type { DB } from '../../src/db/schema.js'
 import { ContinuaError } from '../../src/errors.js'
@@ -63,7 +63,7 @@ export function ingestRoutes(db: Kysely<DB>, settings: IngestSettings, logger: L
     const raw = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0)
     const text = raw.toString('utf8')
     assertJsonDepth(text)
-    const request = parseInput(IngestRequest, parseBody(text))
+    const request = parseInput(IngestRequest, dropNullFields(parseBody(text)))
     assertStorableStrings(request, text)
     const bodyHash = hashBody(raw)
 

@@ -186,3 +186,29 @@ export const BatchStatusResponse = z
   })
   .meta({ id: 'BatchStatusResponse' })
 export type BatchStatusResponse = z.infer<typeof BatchStatusResponse>
+
+const ITEM_ARRAYS = ['sessions', 'traces', 'spans', 'events'] as const
+
+/**
+ * Clients that serialise unset fields as null (as generated SDK models do) send `"end_time": null`
+ * and `"traces": null`. An explicit null means "not sent" under the patch rules, so such keys of
+ * the envelope and of each item are dropped before validation; payload values inside items are
+ * left alone. Returns a copy; the input is not modified.
+ */
+export function dropNullFields(body: unknown): unknown {
+  if (!body || typeof body !== 'object' || Array.isArray(body)) return body
+  const out: Record<string, unknown> = { ...(body as Record<string, unknown>) }
+  for (const key of ITEM_ARRAYS) {
+    const items = out[key]
+    if (items === null) delete out[key]
+    else if (Array.isArray(items)) out[key] = items.map(withoutNulls)
+  }
+  return out
+}
+
+function withoutNulls(item: unknown): unknown {
+  if (!item || typeof item !== 'object' || Array.isArray(item)) return item
+  const out: Record<string, unknown> = {}
+  for (const [k, v] of Object.entries(item)) if (v !== null) out[k] = v
+  return out
+}

@@ -1,7 +1,7 @@
 import { promisify } from 'node:util'
 import { gunzip as gunzipCb, gzip as gzipCb } from 'node:zlib'
 import type { Kysely } from 'kysely'
-import { IngestRequest, type BatchStatusResponse, type IngestResponse } from '../contract/ingest.js'
+import { dropNullFields, IngestRequest, type BatchStatusResponse, type IngestResponse } from '../contract/ingest.js'
 import { parseInput } from '../contract/validate.js'
 import {
   claimBatchKey,
@@ -120,7 +120,7 @@ async function decodePayload(stored: Buffer): Promise<IngestRequest> {
     throw new BatchFailure('payload_decode_error', `stored payload cannot be decoded: ${describe(err)}`)
   }
   try {
-    return parseInput(IngestRequest, parsed)
+    return parseInput(IngestRequest, dropNullFields(parsed))
   } catch (err) {
     throw new BatchFailure('payload_decode_error', describe(err))
   }

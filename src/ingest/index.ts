@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto'
 import type { Kysely } from 'kysely'
 import { DEFAULT_INGEST_SETTINGS } from '../config.js'
-import { IngestRequest, type IngestResponse } from '../contract/ingest.js'
+import { dropNullFields, IngestRequest, type IngestResponse } from '../contract/ingest.js'
 import { parseInput } from '../contract/validate.js'
 import { claimBatchKey, completeBatchCounts, type BatchClaim } from '../db/ingest-batches.js'
 import type { DB, IngestBatchRow } from '../db/schema.js'
@@ -27,7 +27,7 @@ export interface IngestOptions {
 
 /** Validates and ingests one batch inline. */
 export async function ingestSync(db: Kysely<DB>, projectId: string, request: IngestRequest, options?: IngestOptions): Promise<IngestResponse> {
-  const parsed = parseInput(IngestRequest, request)
+  const parsed = parseInput(IngestRequest, dropNullFields(request))
   const text = requestJson(parsed)
   assertJsonDepth(text)
   assertStorableStrings(parsed, text)

@@ -232,4 +232,26 @@ describe('POST /v1/ingest over HTTP', () => {
     assert.equal(res.status, 200)
     assert.equal(((await res.json()) as { span_count: number }).span_count, 1)
   })
+
+  it('accepts explicit nulls for optional fields, as SDKs that serialise unset fields send them', async () => {
+    const res = await post(
+      {
+        batch_key: 'nulls-1',
+        sessions: null,
+        traces: [{ trace_id: 'tr-null', session_id: null, name: 'with nulls', user_id: null, tags: null, environment: null, release: null,
+          metadata: null, input: null, output: null, status: null, start_time: null, end_time: null }],
+        spans: [{ trace_id: 'tr-null', span_id: 's', parent_span_id: null, name: 'n', type: null, status: null, level: null, start_time: T0,
+          end_time: null, input: null, output: null, model: null, metadata: null, total_cost: null, sequence: null }],
+        events: [{ trace_id: 'tr-null', span_id: 's', event_type: null, level: null, event_ts: null, payload: null, message: null }],
+      },
+      { query: '?sync=true' },
+    )
+    assert.equal(res.status, 200, JSON.stringify(res.body))
+    assert.equal(res.body.accepted_count, 3)
+    const { rows } = await t.pool.query(
+      `select t.name, t.status, s.type, e.event_type, e.level from traces t join spans s on s.trace_id = t.id
+       join span_events e on e.trace_id = t.id where t.trace_id = 'tr-null'`,
+    )
+    assert.deepEqual(rows[0], { name: 'with nulls', status: 'running', type: 'default', event_type: 'log', level: 'info' })
+  })
 })
