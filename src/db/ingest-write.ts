@@ -3,8 +3,8 @@ import type { EventRec, SessionRec, SpanRec, TraceRec } from '../ingest/prepare.
 import type { DB } from './schema.js'
 
 // The set-based writes of one ingest batch. Every function is one statement over a whole row set
-// (jsonb_to_recordset), ordered by the row key so that concurrent batches lock rows in the same
-// order. Patch rules: a missing value never overwrites a stored one, metadata merges, start times
+// (json_to_recordset, or unnest of column arrays for spans), ordered by the row key so that
+// concurrent batches lock rows in the same order. Patch rules: a missing value never overwrites a stored one, metadata merges, start times
 // take the least and end times the greatest, failed is sticky.
 
 type Trx = Transaction<DB>
