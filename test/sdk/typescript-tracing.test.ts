@@ -3,6 +3,7 @@ import { spawn } from 'node:child_process'
 import path from 'node:path'
 import { after, before, describe, it } from 'node:test'
 import type { Runner } from 'graphile-worker'
+import { DEFAULT_INGEST_SETTINGS } from '../../src/config.js'
 import { startWorker } from '../../src/jobs/worker.js'
 import { silentLogger } from '../../src/logger.js'
 import { createProject } from '../../src/projects.js'
@@ -286,5 +287,23 @@ describe('TypeScript SDK: tracing', () => {
     assert.equal(code, 0, stderr)
     const rows = await t.pool.query(`select t.status, count(s.id)::int as spans from traces t join spans s on s.trace_id = t.id where t.name = 'exit flush' group by t.status`)
     assert.deepEqual(rows.rows, [{ status: 'completed', spans: 1 }])
+  })
+
+  it('a batch over the server body limit (413) is split in halves until it fits, nothing lost', async () => {
+    const small = await startTestServer(t.db, { ingest: { ...DEFAULT_INGEST_SETTINGS, maxBodyBytes: 24_000 } })
+    try {
+      const failures: IngestFailure[] = []
+      const c = client({ endpoint: small.url, onError: (f) => failures.push(f) })
+      await c.trace('split', async () => {
+        for (let i = 0; i < 8; i++) await c.span(`big ${i}`, async (s) => s.setInput({ blob: 'x'.repeat(2500) }).setOutput(i))
+      })
+      const ids = await c.flush()
+      assert.deepEqual(failures, [])
+      assert.ok(ids.length >= 2, `sent in ${ids.length} batches`)
+      const rows = await t.pool.query(`select count(*)::int as n from spans s join traces t on t.id = s.trace_id where t.name = 'split' and s.status = 'completed'`)
+      assert.equal(rows.rows[0].n, 8)
+    } finally {
+      await small.close()
+    }
   })
 })

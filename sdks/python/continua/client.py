@@ -159,15 +159,25 @@ class Continua:
                     items, self._queue = self._queue[: self.batch_size], self._queue[self.batch_size :]
                 if not items:
                     return ids
-                batch: dict[str, Any] = {"batch_key": str(uuid.uuid4())}
-                for kind, record in items:
-                    batch.setdefault(kind, []).append(record)
-                try:
-                    response = self.send(batch)
-                    if isinstance(response, dict) and response.get("batch_id"):
-                        ids.append(response["batch_id"])
-                except Exception as err:  # reported, never raised into the application
-                    self._report(IngestFailure(err, batch["batch_key"], batch))
+                self._send_items(items, ids)
+
+    def _send_items(self, items: list[tuple[str, dict[str, Any]]], ids: list[str]) -> None:
+        batch: dict[str, Any] = {"batch_key": str(uuid.uuid4())}
+        for kind, record in items:
+            batch.setdefault(kind, []).append(record)
+        try:
+            response = self.send(batch)
+            if isinstance(response, dict) and response.get("batch_id"):
+                ids.append(response["batch_id"])
+        except Exception as err:  # reported, never raised into the application
+            # Too large for the server's body limit: halve it (each half under a new key) until it fits.
+            if isinstance(err, ContinuaError) and err.status == 413 and len(items) > 1:
+                logger.warning("a batch of %d records exceeds the server's body limit; sending it in halves", len(items))
+                mid = (len(items) + 1) // 2
+                self._send_items(items[:mid], ids)
+                self._send_items(items[mid:], ids)
+                return
+            self._report(IngestFailure(err, batch["batch_key"], batch))
 
     def send(self, batch: dict[str, Any]) -> Any:
         """One request for one batch, retried per the policy; raises when it finally fails."""

@@ -93,6 +93,32 @@ class EngineControlClient:
     def resume(self, run_id: str) -> dict[str, Any]:
         return self._call("POST", f"/v1/engine/runs/{_q(run_id)}/resume", {})
 
+    def health(self) -> dict[str, Any]:
+        return self._call("GET", "/v1/engine/health")
+
+    # The reference's projection maintenance calls. A server without these routes answers 404,
+    # raised as ContinuaError(status=404).
+    def purge(self, run_id: str, mode: str = "projection_only") -> dict[str, Any]:
+        return self._call("POST", f"/v1/engine/runs/{_q(run_id)}/purge", {"mode": mode})
+
+    def repair(self, run_id: str) -> dict[str, Any]:
+        return self._call("POST", f"/v1/engine/runs/{_q(run_id)}/repair", {})
+
+    def backfill_projections(self, **filters: Any) -> dict[str, Any]:
+        return self._call("POST", "/v1/engine/projections/backfill", {k: v for k, v in filters.items() if v is not None})
+
+    def backfill_projections_all(self, max_pages: int = 100, **filters: Any) -> dict[str, Any]:
+        """Repeats backfill_projections until a page requests nothing more; sums the counts."""
+        total: dict[str, Any] = {"eligible_count": 0, "repair_requested_count": 0, "skipped_count": 0, "results": []}
+        for _ in range(max_pages):
+            page = self.backfill_projections(**filters)
+            for key in ("eligible_count", "repair_requested_count", "skipped_count"):
+                total[key] += int(page.get(key) or 0)
+            total["results"] += page.get("results") or []
+            if filters.get("dry_run") or not page.get("repair_requested_count"):
+                break
+        return total
+
     def wait_for_terminal(
         self,
         run_id: str,

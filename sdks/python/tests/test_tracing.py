@@ -223,6 +223,23 @@ class RetryTest(unittest.TestCase):
         finally:
             server.close()
 
+    def test_413_splits_the_batch_in_halves(self) -> None:
+        server = ScriptedServer([(413, {}, {"code": "payload_too_large", "message": "too big"})])
+        failures: list[IngestFailure] = []
+        try:
+            client = Continua(api_key="k", endpoint=server.url, flush_interval=0, on_error=failures.append)
+            client.ingest(traces=[{"trace_id": f"t{i}"} for i in range(5)])
+            with self.assertLogs("continua", level="WARNING"):
+                ids = client.flush()
+            self.assertEqual(failures, [])
+            self.assertEqual(len(ids), 2)
+            sizes = [len(r[2]["traces"]) for r in server.requests]
+            self.assertEqual(sizes, [5, 3, 2])
+            self.assertEqual(len({r[2]["batch_key"] for r in server.requests}), 3, "each half has its own key")
+            client.shutdown()
+        finally:
+            server.close()
+
     def test_bounded_queue_reports_overflow(self) -> None:
         failures: list[IngestFailure] = []
         client = Continua(api_key="k", endpoint="http://127.0.0.1:1", flush_interval=0, max_queue_size=2, max_retries=0, on_error=failures.append)

@@ -148,18 +148,27 @@ export class Continua implements RecordSink {
 
   private async drain(): Promise<string[]> {
     const ids: string[] = []
-    while (this.queue.length) {
-      const items = this.queue.splice(0, this.batchSize)
-      const batch: IngestBatch = { batch_key: randomUUID() }
-      for (const item of items) ((batch[item.kind] ??= []) as unknown[]).push(item.record)
-      try {
-        const res = await this.send(batch)
-        if (res.batch_id) ids.push(res.batch_id)
-      } catch (error) {
-        this.report({ error: error as Error, batchKey: batch.batch_key, batch })
-      }
-    }
+    while (this.queue.length) await this.sendItems(this.queue.splice(0, this.batchSize), ids)
     return ids
+  }
+
+  private async sendItems(items: QueuedItem[], ids: string[]): Promise<void> {
+    const batch: IngestBatch = { batch_key: randomUUID() }
+    for (const item of items) ((batch[item.kind] ??= []) as unknown[]).push(item.record)
+    try {
+      const res = await this.send(batch)
+      if (res.batch_id) ids.push(res.batch_id)
+    } catch (error) {
+      // Too large for the server's body limit: halve it (each half under a new key) until it fits.
+      if (error instanceof ContinuaApiError && error.status === 413 && items.length > 1) {
+        this.logger.warn(`a batch of ${items.length} records exceeds the server's body limit; sending it in halves`)
+        const mid = Math.ceil(items.length / 2)
+        await this.sendItems(items.slice(0, mid), ids)
+        await this.sendItems(items.slice(mid), ids)
+        return
+      }
+      this.report({ error: error as Error, batchKey: batch.batch_key, batch })
+    }
   }
 
   /** One request for one batch, retried per the policy; throws when it finally fails. */

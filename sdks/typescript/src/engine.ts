@@ -110,6 +110,9 @@ export class EngineClient {
     const qs = new URLSearchParams(Object.entries(filter).filter(([, v]) => v !== undefined).map(([k, v]) => [k, String(v)] as [string, string])).toString()
     return this.call('GET', `/v1/engine/runs${qs ? `?${qs}` : ''}`)
   }
+  health(): Promise<Record<string, unknown>> {
+    return this.call('GET', '/v1/engine/health')
+  }
   listDefinitions(): Promise<{ definitions: Array<Record<string, unknown>> }> {
     return this.call('GET', '/v1/engine/definitions')
   }
