@@ -40,6 +40,8 @@ describe('web debugger in chromium', { skip }, () => {
     browser = await launch()
     page = await browser.newPage({ viewport: { width: 1280, height: 800 } })
     page.on('pageerror', (e) => errors.push(e.message))
+    // The client checks responses against the zod contracts and warns on drift.
+    page.on('console', (m) => m.text().includes('does not match its contract') && errors.push(m.text()))
   })
   after(async () => {
     await browser?.close()

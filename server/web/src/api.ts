@@ -1,7 +1,8 @@
-import type { AuthConfigResponse, ErrorBody } from '../../../src/contract/common.js'
-import type { ApiKey, ApiKeyWithSecret, Project, ProjectList, ProjectWithKey } from '../../../src/contract/projects.js'
-import type { Session, SessionCompare, SessionList, SessionNarrative } from '../../../src/contract/sessions.js'
-import type { Span, TimelineResponse, TraceDetail, TraceList } from '../../../src/contract/traces.js'
+import type { z } from 'zod'
+import { AuthConfigResponse, type ErrorBody } from '../../../src/contract/common.js'
+import { ProjectList, type ApiKey, type ApiKeyWithSecret, type Project, type ProjectWithKey } from '../../../src/contract/projects.js'
+import { Session, SessionCompare, type SessionList, type SessionNarrative } from '../../../src/contract/sessions.js'
+import { TraceDetail, type Span, type TimelineResponse, type TraceList } from '../../../src/contract/traces.js'
 import { currentProject } from './router.js'
 
 // The one API client. Types come from the zod contracts the server validates with; credentials
@@ -159,9 +160,21 @@ export interface Definition {
 
 export type AuthConfig = AuthConfigResponse
 
+/**
+ * Checks a response against the zod contract the server validates with. A mismatch means the
+ * client and server drifted: it is reported in the console and the data is used as it came.
+ */
+function checked<S extends z.ZodType>(schema: S, what: string) {
+  return (data: unknown): z.infer<S> => {
+    const r = schema.safeParse(data)
+    if (!r.success) console.warn(`Continua: ${what} does not match its contract`, r.error.issues.slice(0, 3))
+    return data as z.infer<S>
+  }
+}
+
 export const api = {
-  authConfig: () => request<AuthConfig>('/api/auth/config', { scoped: false }),
-  projects: () => request<ProjectList>('/api/projects', { scoped: false }),
+  authConfig: () => request<unknown>('/api/auth/config', { scoped: false }).then(checked(AuthConfigResponse, 'auth config')),
+  projects: () => request<unknown>('/api/projects', { scoped: false }).then(checked(ProjectList, 'project list')),
   createProject: (name: string) => request<ProjectWithKey>('/api/projects', { method: 'POST', body: { name }, scoped: false }),
   renameProject: (id: string, name: string) => request<Project>(`/api/projects/${id}`, { method: 'PATCH', body: { name }, scoped: false }),
   deleteProject: (id: string) => request<void>(`/api/projects/${id}`, { method: 'DELETE', scoped: false }),
@@ -171,17 +184,17 @@ export const api = {
   revokeKey: (id: string, keyId: string) => request<void>(`/api/projects/${id}/keys/${keyId}`, { method: 'DELETE', scoped: false }),
 
   traces: (query: Record<string, string | undefined>, signal?: AbortSignal) => request<TraceList>('/api/traces', { query, signal }),
-  trace: (id: string) => request<TraceDetail>(`/api/traces/${id}`),
+  trace: (id: string) => request<unknown>(`/api/traces/${id}`).then(checked(TraceDetail, 'trace')),
   spans: (id: string, payloads: boolean) => request<{ spans: Span[] }>(`/api/traces/${id}/spans`, { query: { include_payloads: payloads } }),
   events: (id: string, after?: string) => request<TimelineResponse>(`/api/traces/${id}/events`, { query: { after, limit: 500 } }),
   payload: (traceId: string, kind: 'trace' | 'span' | 'event', ownerId: string, field: string) =>
     request<unknown>(`/api/traces/${traceId}/payloads/${kind}/${ownerId}/${field}`),
 
   sessions: (query: Record<string, string | undefined>) => request<SessionList>('/api/sessions', { query }),
-  session: (id: string) => request<Session>(`/api/sessions/${id}`),
+  session: (id: string) => request<unknown>(`/api/sessions/${id}`).then(checked(Session, 'session')),
   narrative: (id: string) => request<SessionNarrative>(`/api/sessions/${id}/narrative`),
   compare: (id: string, baseline: string, candidate: string) =>
-    request<SessionCompare>(`/api/sessions/${id}/compare`, { query: { baseline_trace_id: baseline, candidate_trace_id: candidate } }),
+    request<unknown>(`/api/sessions/${id}/compare`, { query: { baseline_trace_id: baseline, candidate_trace_id: candidate } }).then(checked(SessionCompare, 'comparison')),
 
   runs: (query: Record<string, string | undefined>) => request<{ runs: RunSummary[]; next_cursor: string | null }>('/v1/engine/runs', { query }),
   run: (id: string) => request<RunSummary>(`/v1/engine/runs/${id}`),
