@@ -58,6 +58,8 @@ export interface FaultProxy {
   seen: string[]
   /** Answers queued for the next requests; when empty, requests are forwarded. */
   faults: Array<{ status: number; headers?: Record<string, string>; body?: string } | 'drop'>
+  /** Rewrites forwarded JSON answers, by request path. */
+  rewrite?: (path: string, body: any) => any
   close(): Promise<void>
 }
 
@@ -77,7 +79,10 @@ export async function startFaultProxy(target: string): Promise<FaultProxy> {
     const headers: Record<string, string> = {}
     for (const [k, v] of Object.entries(req.headers)) if (typeof v === 'string' && !['host', 'content-length', 'connection'].includes(k)) headers[k] = v
     const upstream = await fetch(target + req.url, { method: req.method, headers, body: chunks.length ? Buffer.concat(chunks) : undefined })
-    const text = Buffer.from(await upstream.arrayBuffer())
+    let text = Buffer.from(await upstream.arrayBuffer())
+    if (proxy.rewrite && text.length && upstream.headers.get('content-type')?.includes('json')) {
+      text = Buffer.from(JSON.stringify(proxy.rewrite(req.url ?? '', JSON.parse(text.toString()))))
+    }
     res.writeHead(upstream.status, { 'content-type': upstream.headers.get('content-type') ?? 'application/json' })
     res.end(text)
   })

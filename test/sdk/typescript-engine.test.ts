@@ -130,6 +130,40 @@ describe('TypeScript SDK: engine control and remote activity worker', () => {
     }
   })
 
+  it('heartbeats at under a third of the granted lease, even when asked for a longer interval', async () => {
+    await t.pool.query(`update engine.activity_tasks set status = 'cancelled' where status in ('queued', 'claimed')`)
+    const proxy = await startFaultProxy(server.url)
+    // Pretend the server granted a 600 ms lease: beats must then come at least every 199 ms.
+    proxy.rewrite = (p, body) => (p.endsWith('/claim') ? { tasks: body.tasks.map((x: object) => ({ ...x, effective_lease_duration_ms: 600 })) } : body)
+    const beats: number[] = []
+    const worker = new ActivityWorker({
+      apiKey: key,
+      endpoint: proxy.url,
+      pollIntervalMs: 50,
+      heartbeatIntervalMs: 60_000,
+      handleSignals: false,
+      logger: quiet,
+      activities: { 'compose-greeting': async () => new Promise((r) => setTimeout(() => r('ok'), 900)) },
+    })
+    const origPush = proxy.seen.push.bind(proxy.seen)
+    proxy.seen.push = (...items: string[]) => {
+      for (const i of items) if (i.endsWith('/heartbeat')) beats.push(Date.now())
+      return origPush(...items)
+    }
+    const run = await startGreeting('greet-beat', 'beat')
+    const running = worker.run()
+    try {
+      await client.waitForTerminal(run.run_id, { timeoutMs: 20_000, pollIntervalMs: 100 })
+    } finally {
+      await worker.stop()
+      await running
+      await proxy.close()
+    }
+    assert.ok(beats.length >= 4, `${beats.length} heartbeats in 900 ms`)
+    const gaps = beats.slice(1).map((b, i) => b - beats[i]!)
+    assert.ok(gaps.every((g) => g < 300), `gaps ${gaps.join(', ')} ms stay well under the 600 ms lease`)
+  })
+
   it('a lost lease aborts the handler and discards its result', async () => {
     let aborted = false
     const worker = new ActivityWorker({

@@ -12,7 +12,7 @@ from typing import Any
 
 from continua import ActivityTaskContext, ActivityWorker, EngineControlClient, EngineRunNotTerminalError, NonRetryableError
 
-from .live import live_config, wait_until
+from .live import ScriptedServer, live_config, wait_until
 
 
 def unique(prefix: str) -> str:
@@ -138,6 +138,23 @@ class ActivityWorkerTest(unittest.TestCase):
         self.assertEqual(worker.stats["completed"], 1)
         self.assertEqual(self.client.wait_for_terminal(run_id, timeout=20, poll_interval=0.1)["result"], "async hello aio")
         worker.close()
+
+
+class HeartbeatScheduleTest(unittest.TestCase):
+    def test_heartbeats_stay_under_a_third_of_the_granted_lease(self) -> None:
+        task = {"task_id": "00000000-0000-4000-8000-00000000000a", "activity_key": "k", "activity_type": "t", "input": {}, "effective_lease_duration_ms": 600}
+        server = ScriptedServer([(200, {}, {"tasks": [task]})])
+        try:
+            worker = ActivityWorker("k", server.url, poll_interval=0.05, heartbeat_interval=60)
+            worker.register("t", lambda payload: time.sleep(0.9) or "ok")
+            self.assertEqual(worker.poll_once(), 1)
+            self.assertTrue(worker.wait_for_idle(10))
+            worker.close()
+            beats = [p for _, p, _ in server.requests if p.endswith("/heartbeat")]
+            self.assertGreaterEqual(len(beats), 4, "a 600 ms lease gets a beat at least every 199 ms")
+            self.assertTrue(server.requests[-1][1].endswith("/complete"))
+        finally:
+            server.close()
 
 
 if __name__ == "__main__":
