@@ -66,6 +66,14 @@ describe('TypeScript SDK: LLM client helpers', () => {
     assert.equal(events[1].payload.chosen, 'get_weather')
   })
 
+  it('leaves the rest of a wrapped client working, private state included', async () => {
+    const openai = wrapOpenAI(new OpenAI({ apiKey: 'sk-fake', baseURL: `${fake.url}/v1`, maxRetries: 0 }), continua)
+    assert.equal(openai.buildURL('/models', null), `${fake.url}/v1/models`)
+    assert.equal(openai.apiKey, 'sk-fake')
+    const anthropic = wrapAnthropic(new Anthropic({ apiKey: 'sk-ant-fake', baseURL: fake.url, maxRetries: 0 }), continua)
+    assert.equal(anthropic.buildURL('/v1/messages', null), `${fake.url}/v1/messages`)
+  })
+
   it('OpenAI streaming: the caller iterates the chunks; the span gets the text and usage once done', async () => {
     const openai = wrapOpenAI(new OpenAI({ apiKey: 'sk-fake', baseURL: `${fake.url}/v1`, maxRetries: 0 }), continua)
     let text = ''

@@ -172,8 +172,14 @@ describe('TypeScript SDK: tracing', () => {
       await c.trace('turn 1', async () => 'one')
       await c.trace('turn 2', async () => 'two')
     })
+    await c.trace('outer', async () => {
+      await c.withSession('sess-inside', async () => {
+        await c.span('still in outer', async () => {})
+      })
+    })
     await c.flush()
     const rows = await normalisedRows(t.pool, projectId)
+    assert.ok(rows.spans.some((s) => s.trace === 'outer' && s.name === 'still in outer'), 'withSession inside a trace keeps the trace')
     assert.ok(rows.traces.some((r) => r.name === 'orphan' && r.status === 'completed'))
     assert.ok(rows.events.some((e) => e.trace === 'orphan' && e.message === 'still recorded'))
     const turns = rows.traces.filter((r) => r.name.startsWith('turn '))

@@ -272,7 +272,7 @@ export class Continua implements RecordSink {
   /** Groups the traces started inside fn under one session (client-side; sent with the traces). */
   async withSession<T>(session: string | (Partial<SessionInfo> & { sessionId?: string }), fn: () => Promise<T> | T): Promise<T> {
     const info: SessionInfo = typeof session === 'string' ? { sessionId: session } : { ...session, sessionId: session.sessionId ?? randomUUID() }
-    return storage.run({ session: info }, async () => fn())
+    return storage.run({ ...storage.getStore(), session: info }, async () => fn())
   }
 
   private announceSession(session: SessionInfo): void {

@@ -31,7 +31,8 @@ export function deepProxy<T extends object>(obj: T, path: string[], pick: (path:
       const value: any = Reflect.get(target, prop, receiver)
       if (typeof prop !== 'string') return value
       const next = [...path, prop]
-      if (typeof value === 'function') return pick(next, target, value) ?? value
+      // Other methods run on the real object: SDK clients keep private state that a proxy cannot reach.
+      if (typeof value === 'function') return pick(next, target, value) ?? value.bind(target)
       if (value && typeof value === 'object' && path.length < 3) return deepProxy(value, next, pick)
       return value
     },
