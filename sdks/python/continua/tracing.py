@@ -32,9 +32,14 @@ def _now() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="microseconds").replace("+00:00", "Z")
 
 
+_warned_uninitialised = False
+
+
 def _client() -> Optional[Continua]:
+    global _warned_uninitialised
     client = Continua.current()
-    if client is None:
+    if client is None and not _warned_uninitialised:
+        _warned_uninitialised = True
         logger.warning("Continua is not initialised; tracing data is not recorded (call Continua.init first)")
     return client
 
