@@ -37,6 +37,21 @@ function streamChunks(body: any): unknown[] {
   ]
 }
 
+function response(body: any) {
+  return {
+    id: 'resp_fake',
+    object: 'response',
+    created_at: 1_700_000_000,
+    status: 'completed',
+    model: body.model,
+    output: [
+      { type: 'message', id: 'msg_1', status: 'completed', role: 'assistant', content: [{ type: 'output_text', text: 'Looking it up.', annotations: [] }] },
+      { type: 'function_call', id: 'fc_1', call_id: 'call_9', name: 'get_weather', arguments: '{"city":"Oslo"}', status: 'completed' },
+    ],
+    usage: { input_tokens: 21, output_tokens: 8, total_tokens: 29, input_tokens_details: { cached_tokens: 4 }, output_tokens_details: { reasoning_tokens: 3 } },
+  }
+}
+
 function anthropicMessage(body: any) {
   const wantsTool = Array.isArray(body.tools) && body.tools.length > 0
   const content: unknown[] = [{ type: 'text', text: 'Let me check the weather.' }]
@@ -66,7 +81,8 @@ export async function startFakeLlm(): Promise<FakeLlm> {
       for (const chunk of streamChunks(body)) res.write(`data: ${JSON.stringify(chunk)}\n\n`)
       return res.end('data: [DONE]\n\n')
     }
-    const answer = path === '/v1/chat/completions' ? chatCompletion(body) : path === '/v1/messages' ? anthropicMessage(body) : undefined
+    const answer =
+      path === '/v1/chat/completions' ? chatCompletion(body) : path === '/v1/messages' ? anthropicMessage(body) : path === '/v1/responses' ? response(body) : undefined
     if (!answer) {
       res.writeHead(404, { 'content-type': 'application/json' })
       return res.end(JSON.stringify({ error: { message: `no fake for ${path}` } }))

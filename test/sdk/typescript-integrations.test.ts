@@ -90,6 +90,19 @@ describe('TypeScript SDK: LLM client helpers', () => {
     assert.equal(span.metadata.stream, true)
   })
 
+  it('OpenAI Responses API: input, output text, token buckets, function calls', async () => {
+    const openai = wrapOpenAI(new OpenAI({ apiKey: 'sk-fake', baseURL: `${fake.url}/v1`, maxRetries: 0 }), continua)
+    const res = await continua.trace('openai responses', async () => openai.responses.create({ model: 'gpt-4o', input: 'Weather in Oslo?', instructions: 'Be brief.' }))
+    assert.equal(res.id, 'resp_fake')
+    await continua.flush()
+    const [span] = await spansOf('openai responses')
+    assert.deepEqual([span.type, span.model, span.provider], ['llm', 'gpt-4o', 'openai'])
+    assert.deepEqual(span.input, { messages: 'Weather in Oslo?', instructions: 'Be brief.' })
+    assert.equal(span.output, 'Looking it up.')
+    assert.deepEqual([span.prompt_tokens, span.completion_tokens, span.cache_read_tokens, span.reasoning_tokens].map(Number), [21, 8, 4, 3])
+    assert.deepEqual(span.metadata.tool_calls, [{ id: 'call_9', name: 'get_weather', arguments: { city: 'Oslo' } }])
+  })
+
   it('Anthropic messages: system + messages, cache read/write tokens, tool_use blocks', async () => {
     const anthropic = wrapAnthropic(new Anthropic({ apiKey: 'sk-ant-fake', baseURL: fake.url, maxRetries: 0 }), continua)
     const res = await continua.trace('anthropic agent', async () =>
@@ -143,5 +156,6 @@ describe('TypeScript SDK: LLM client helpers', () => {
     assert.equal(llm.metadata.tool_calls[0].name, 'get_weather')
     assert.deepEqual(llm.metadata.tool_calls[0].arguments, { city: 'Paris' })
     assert.equal(fake.requests.filter((r) => r.path === '/v1/chat/completions').length, 3)
+    assert.equal(fake.requests.filter((r) => r.path === '/v1/responses').length, 1)
   })
 })
