@@ -110,36 +110,27 @@ export async function getTrace(db: Kysely<DB>, projectId: string | undefined, id
 
 /**
  * Every span of a trace in start order (then client sequence, then write order). Without
- * payloads, input/output/metadata/otel come back as null: a large trace's tree loads fast.
+ * payloads only the summary columns are read: a large trace's tree loads fast.
  */
 export async function listSpans(db: Kysely<DB>, projectId: string, traceId: string, options: { payloads?: boolean } = {}): Promise<SpanRow[]> {
-  const base = db.selectFrom('spans')
-  const q =
-    options.payloads === false
-      ? base.select((eb) => [
-          ...SUMMARY_COLUMNS,
-          eb.val(null).as('input'),
-          eb.val(null).as('output'),
-          eb.val(null).as('metadata'),
-          eb.val(null).as('otel'),
-        ])
-      : base.selectAll()
-  return (await q
+  const base = db
+    .selectFrom('spans')
     .where('project_id', '=', projectId)
     .where('trace_id', '=', traceId)
     .orderBy('start_time')
     .orderBy(sql`sequence nulls last`)
     .orderBy('first_change_seq')
     .orderBy('id')
-    .execute()) as SpanRow[]
+  const rows = options.payloads === false ? await base.select(SUMMARY_COLUMNS).execute() : await base.selectAll().execute()
+  return rows as SpanRow[]
 }
 
+// What the wire shape needs, without payloads (the row is cast back to SpanRow for the mapper).
 const SUMMARY_COLUMNS = [
-  'id', 'project_id', 'trace_id', 'span_id', 'parent_span_id', 'name', 'type', 'status', 'status_message', 'level', 'start_time', 'end_time',
+  'id', 'trace_id', 'span_id', 'parent_span_id', 'name', 'type', 'status', 'status_message', 'level', 'start_time', 'end_time',
   'duration_ms', 'input_truncated', 'input_original_size_bytes', 'input_truncation_reason', 'output_truncated', 'output_original_size_bytes',
-  'output_truncation_reason', 'metadata_truncated', 'metadata_original_size_bytes', 'model', 'provider', 'prompt_tokens', 'completion_tokens',
-  'total_tokens', 'cache_read_tokens', 'cache_write_tokens', 'reasoning_tokens', 'total_cost', 'cost_source', 'price_table_version', 'sequence',
-  'depth', 'server_received_at', 'first_change_seq', 'change_seq', 'created_at', 'updated_at',
+  'output_truncation_reason', 'model', 'provider', 'prompt_tokens', 'completion_tokens', 'total_tokens', 'cache_read_tokens',
+  'cache_write_tokens', 'reasoning_tokens', 'total_cost', 'cost_source', 'sequence', 'depth', 'change_seq',
 ] as const
 
 export async function listEvents(
