@@ -10,6 +10,8 @@ import { api } from '../helpers/server.js'
 import { waitFor } from '../engine/helpers.js'
 import { chromiumMissing, launch } from './browser.js'
 import { startServer, startWebFixture, type WebFixture } from './fixture.js'
+import { startProvider } from './oidc-provider.js'
+import { createOidcVerifier } from '../../src/auth/oidc.js'
 
 // The debugger in a real browser against a seeded server with a real engine worker.
 
@@ -197,6 +199,34 @@ describe('web debugger in chromium', { skip }, () => {
     } finally {
       await p.close()
       await guarded.close()
+    }
+  })
+
+  it('signs an operator in with the OIDC login button (code flow with PKCE)', async () => {
+    const provider = await startProvider()
+    const settings = { issuer: provider.issuer, clientId: 'debugger', audience: 'debugger', jwksUrl: undefined, allowed: ['@example.com'], emailClaim: 'email', scopes: 'openid email' }
+    const guarded = await startServer(fx.t, { adminToken: undefined, host: '0.0.0.0', oidc: createOidcVerifier(settings), oidcClient: settings })
+    const p = await browser.newPage({ viewport: { width: 1280, height: 800 } })
+    try {
+      await p.goto(`${guarded.url}/sessions`)
+      await p.getByRole('button', { name: /Sign in with 127\.0\.0\.1/ }).click()
+      // The provider logs the user in at once and sends the browser back to /auth/callback.
+      await p.waitForURL(/\/sessions/)
+      await p.getByText('Operator (OIDC)').waitFor()
+      await p.getByRole('heading', { name: 'Sessions' }).waitFor()
+      await p.locator('table').waitFor()
+      assert.equal(await p.getByTestId('auth-banner').count(), 0)
+      // A user outside the allow-list gets the banner after login.
+      provider.loginAs = { sub: 'mallory', email: 'mallory@elsewhere.org' }
+      await p.evaluate(() => localStorage.clear())
+      await p.goto(`${guarded.url}/traces`)
+      await p.getByRole('button', { name: /Sign in with/ }).click()
+      await p.getByTestId('auth-banner').waitFor()
+      assert.match((await p.getByTestId('auth-banner').textContent()) ?? '', /forbidden_operator/)
+    } finally {
+      await p.close()
+      await guarded.close()
+      await provider.close()
     }
   })
 

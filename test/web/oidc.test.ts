@@ -1,7 +1,5 @@
 import assert from 'node:assert/strict'
-import { generateKeyPairSync, sign, type KeyObject } from 'node:crypto'
-import http from 'node:http'
-import type { AddressInfo } from 'node:net'
+import { generateKeyPairSync } from 'node:crypto'
 import { after, before, describe, it } from 'node:test'
 import { createOidcVerifier, isEmailAllowed } from '../../src/auth/oidc.js'
 import { ConfigError, loadConfig, type OidcSettings } from '../../src/config.js'
@@ -9,52 +7,14 @@ import { createProject } from '../../src/projects.js'
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js'
 import { api } from '../helpers/server.js'
 import { startServer } from './fixture.js'
+import { signJwt as jwt, startProvider, type TestProvider } from './oidc-provider.js'
 
 // Operator login with OpenID Connect against a small provider this test runs itself: discovery,
 // a JWKS endpoint, RS256 tokens signed with node:crypto, and a userinfo endpoint.
 
-interface Provider {
-  issuer: string
-  key: KeyObject
-  userinfo: Map<string, string>
-  close(): Promise<void>
-}
-
-async function startProvider(): Promise<Provider> {
-  const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 })
-  const userinfo = new Map<string, string>()
-  let issuer = ''
-  const server = http.createServer((req, res) => {
-    const send = (status: number, body: unknown) => {
-      res.writeHead(status, { 'content-type': 'application/json', 'access-control-allow-origin': '*' })
-      res.end(JSON.stringify(body))
-    }
-    if (req.url === '/.well-known/openid-configuration') {
-      return send(200, { issuer, jwks_uri: `${issuer}/jwks`, authorization_endpoint: `${issuer}/authorize`, token_endpoint: `${issuer}/token`, userinfo_endpoint: `${issuer}/userinfo` })
-    }
-    if (req.url === '/jwks') return send(200, { keys: [{ ...publicKey.export({ format: 'jwk' }), kid: 'k1', use: 'sig', alg: 'RS256' }] })
-    if (req.url === '/userinfo') {
-      const token = (req.headers.authorization ?? '').replace(/^Bearer /, '')
-      const sub = JSON.parse(Buffer.from(token.split('.')[1] ?? '', 'base64url').toString() || '{}').sub as string
-      const email = userinfo.get(sub)
-      return email ? send(200, { sub, email, email_verified: true }) : send(200, { sub })
-    }
-    send(404, {})
-  })
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r))
-  issuer = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
-  return { issuer, key: privateKey, userinfo, close: () => new Promise((r) => server.close(() => r())) }
-}
-
-function jwt(key: KeyObject, claims: Record<string, unknown>, header: Record<string, unknown> = { alg: 'RS256', kid: 'k1', typ: 'JWT' }): string {
-  const part = (o: unknown) => Buffer.from(JSON.stringify(o)).toString('base64url')
-  const signed = `${part(header)}.${part(claims)}`
-  return `${signed}.${sign('sha256', Buffer.from(signed), key).toString('base64url')}`
-}
-
 describe('OIDC operator login', () => {
   let t: TestDatabase
-  let provider: Provider
+  let provider: TestProvider
   let server: { url: string; close(): Promise<void> }
   let settings: OidcSettings
   const now = () => Math.floor(Date.now() / 1000)
