@@ -2,6 +2,7 @@ import type pg from 'pg'
 import { activityTask, appendEvents, enqueueTimerJob, lockRun, wakeRun, withTx, type Client, type NewEvent, type RunRow } from '../db/engine-store.js'
 import { closeRun, createRun, requestCancelLocked } from './lifecycle.js'
 import { resolveRetry } from './retry.js'
+import { isDefinitionKnown } from './workers.js'
 import { activityKey, childKey, timerKey, type Command, type Decision } from './types.js'
 
 // Commits one activation's decision in one short transaction: lock the run, check nothing moved
@@ -121,6 +122,12 @@ async function createTimer(c: Client, run: RunRow, cmd: Extract<Command, { kind:
 async function startChild(c: Client, parent: RunRow, cmd: Extract<Command, { kind: 'child' }>): Promise<boolean> {
   if (parent.child_depth >= 32) {
     await appendEvents(c, parent, [{ type: 'child_workflow.start_failed', payload: { command_id: cmd.id, error_code: 'max_child_depth_exceeded', error_message: 'children may nest at most 32 deep' } }])
+    return true
+  }
+  if (!(await isDefinitionKnown(c, cmd.definitionName, cmd.definitionVersion))) {
+    await appendEvents(c, parent, [
+      { type: 'child_workflow.start_failed', payload: { command_id: cmd.id, error_code: 'definition_not_registered', error_message: `No worker has registered workflow ${cmd.definitionName}@${cmd.definitionVersion}` } },
+    ])
     return true
   }
   const instanceKey = cmd.instanceKey ?? `child:${parent.id}:${cmd.id}`

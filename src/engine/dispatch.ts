@@ -20,6 +20,10 @@ export interface DispatchContext {
   onTimers?: (timers: Array<{ id: string; dueAt: Date }>) => void
   /** Test hook: where to crash (process.kill SIGKILL) — see docs/engine.md. */
   crashAt?: string
+  /** Most activities run eagerly at once; beyond this they wait for their queue job. */
+  eagerLimit?: number
+  /** Most live executions kept in memory; the oldest are dropped (and replayed if needed). */
+  cacheLimit?: number
 }
 
 interface CacheEntry {
@@ -32,6 +36,7 @@ export class Dispatcher {
   private readonly cache = new Map<string, CacheEntry>()
   private readonly runLocks = new Map<string, Promise<void>>()
   readonly inflightActivities = new Map<string, { controller: AbortController; attempt: number }>()
+  private eagerRunning = 0
 
   constructor(private readonly ctx: DispatchContext) {}
 
@@ -98,12 +103,19 @@ export class Dispatcher {
       return
     }
     entry.version++
+    this.cache.delete(runId) // re-insert: the Map's order is the eviction order
     this.cache.set(runId, entry)
+    const limit = this.ctx.cacheLimit ?? 5000
+    while (this.cache.size > limit) this.cache.delete(this.cache.keys().next().value!)
     if (result.timers.length) this.ctx.onTimers?.(result.timers)
     // Eager execution: activities this worker can run start now, in-process, without waiting for
     // a queue hop. Their graphile jobs stay as the durable backup; claiming fences out doubles.
     for (const task of result.tasks) {
-      if (this.ctx.registry.activities.has(task.type)) void this.runActivity(task.id).catch((err: unknown) => this.ctx.logger.warn('eager activity failed', { task_id: task.id, error: err }))
+      if (!this.ctx.registry.activities.has(task.type) || this.eagerRunning >= (this.ctx.eagerLimit ?? 10)) continue
+      this.eagerRunning++
+      void this.runActivity(task.id)
+        .catch((err: unknown) => this.ctx.logger.warn('eager activity failed', { task_id: task.id, error: err }))
+        .finally(() => this.eagerRunning--)
     }
   }
 

@@ -45,6 +45,7 @@ export async function startEngineWorker(options: EngineWorkerOptions): Promise<E
     logger,
     workerId: id,
     crashAt: options.crashAt,
+    eagerLimit: options.concurrency ?? 10,
     onTimers: (timers) => timers.forEach((t) => schedule(t.id, t.dueAt)),
   })
 

@@ -42,6 +42,16 @@ const leavesChildren = defineWorkflow({ name: 'leaves-children', version: '1' },
   return 'parent done'
 })
 
+const nowhere = defineWorkflow({ name: 'registered-nowhere', version: '1' }, async () => 'unreachable')
+const orphanParent = defineWorkflow({ name: 'orphan-parent', version: '1' }, async (ctx) => {
+  try {
+    return await ctx.child(nowhere, {})
+  } catch (err) {
+    const e = err as { status: string; code: string }
+    return `${e.status}:${e.code}`
+  }
+})
+
 const silent = defineActivity('silent', async (_: unknown, actx) => {
   await new Promise((resolve) => actx.signal.addEventListener('abort', resolve))
   return 'never'
@@ -68,7 +78,7 @@ describe('engine semantics on Postgres', () => {
     projectId = (await createProject(t.db, 'semantics')).id
     worker = await startEngineWorker({
       pool: t.pool,
-      registry: new Registry([step, counted, inbox, sleepyChild, leavesChildren, silent, timesOut]),
+      registry: new Registry([step, counted, inbox, sleepyChild, leavesChildren, silent, timesOut, orphanParent]),
       logger: silentLogger,
       pollInterval: 300,
     })
@@ -106,6 +116,11 @@ describe('engine semantics on Postgres', () => {
       { parent_close_policy: 'terminate', status: 'terminated', result: null },
       { parent_close_policy: 'abandon', status: 'waiting', result: null },
     ])
+  })
+
+  it('a child of a workflow no worker registered fails to start, as a typed error in the parent', async () => {
+    const { run_id } = await start('orphan-parent', {})
+    assert.equal((await waitForStatus(t.pool, run_id, 'completed')).result, 'start_failed:definition_not_registered')
   })
 
   it('an activity that stops heartbeating fails with heartbeat_timeout', async () => {
