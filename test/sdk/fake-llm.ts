@@ -68,6 +68,22 @@ function anthropicMessage(body: any) {
   }
 }
 
+function anthropicEvents(body: any): Array<{ type: string; [k: string]: unknown }> {
+  return [
+    { type: 'message_start', message: { id: 'msg_s', type: 'message', role: 'assistant', model: body.model, content: [], stop_reason: null, stop_sequence: null, usage: { input_tokens: 60, output_tokens: 1, cache_read_input_tokens: 30, cache_creation_input_tokens: 0 } } },
+    { type: 'content_block_start', index: 0, content_block: { type: 'text', text: '' } },
+    { type: 'content_block_delta', index: 0, delta: { type: 'text_delta', text: 'Checking ' } },
+    { type: 'content_block_delta', index: 0, delta: { type: 'text_delta', text: 'the weather.' } },
+    { type: 'content_block_stop', index: 0 },
+    { type: 'content_block_start', index: 1, content_block: { type: 'tool_use', id: 'toolu_s', name: 'get_weather', input: {} } },
+    { type: 'content_block_delta', index: 1, delta: { type: 'input_json_delta', partial_json: '{"city":' } },
+    { type: 'content_block_delta', index: 1, delta: { type: 'input_json_delta', partial_json: '"Rome"}' } },
+    { type: 'content_block_stop', index: 1 },
+    { type: 'message_delta', delta: { stop_reason: 'tool_use', stop_sequence: null }, usage: { output_tokens: 15 } },
+    { type: 'message_stop' },
+  ]
+}
+
 export async function startFakeLlm(): Promise<FakeLlm> {
   const fake: FakeLlm = { url: '', requests: [], close: async () => {} }
   const server = http.createServer(async (req, res) => {
@@ -76,6 +92,11 @@ export async function startFakeLlm(): Promise<FakeLlm> {
     const body = raw ? JSON.parse(raw) : {}
     const path = (req.url ?? '').split('?')[0]!
     fake.requests.push({ path, body })
+    if (path === '/v1/messages' && body.stream) {
+      res.writeHead(200, { 'content-type': 'text/event-stream' })
+      for (const event of anthropicEvents(body)) res.write(`event: ${event.type}\ndata: ${JSON.stringify(event)}\n\n`)
+      return res.end()
+    }
     if (path === '/v1/chat/completions' && body.stream) {
       res.writeHead(200, { 'content-type': 'text/event-stream' })
       for (const chunk of streamChunks(body)) res.write(`data: ${JSON.stringify(chunk)}\n\n`)

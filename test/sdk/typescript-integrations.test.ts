@@ -125,6 +125,31 @@ describe('TypeScript SDK: LLM client helpers', () => {
     assert.equal(span.cost_source, 'price_table')
   })
 
+  it('Anthropic streaming, both stream: true and messages.stream(): text, tool input, usage', async () => {
+    const anthropic = wrapAnthropic(new Anthropic({ apiKey: 'sk-ant-fake', baseURL: fake.url, maxRetries: 0 }), continua)
+    const params = { model: 'claude-3-5-haiku-latest', max_tokens: 100, messages: [{ role: 'user' as const, content: 'Weather in Rome?' }], tools: [{ name: 'get_weather', input_schema: { type: 'object' as const } }] }
+    let types: string[] = []
+    await continua.trace('anthropic stream', async () => {
+      const stream = await anthropic.messages.create({ ...params, stream: true })
+      for await (const event of stream) types.push(event.type)
+    })
+    assert.equal(types.at(-1), 'message_stop', 'the caller saw every event')
+    let final: any
+    await continua.trace('anthropic stream helper', async () => {
+      final = await anthropic.messages.stream(params).finalMessage()
+    })
+    assert.deepEqual(final.content[1].input, { city: 'Rome' })
+    await continua.flush()
+    for (const name of ['anthropic stream', 'anthropic stream helper']) {
+      const [span] = await spansOf(name)
+      assert.equal(span.status, 'completed', name)
+      assert.deepEqual([Number(span.prompt_tokens), Number(span.completion_tokens), Number(span.cache_read_tokens)], [60, 15, 30], name)
+      assert.equal(span.output.content[0].text, 'Checking the weather.', name)
+      assert.deepEqual(span.metadata.tool_calls, [{ id: 'toolu_s', name: 'get_weather', arguments: { city: 'Rome' } }], name)
+      assert.equal(span.metadata.stream, true)
+    }
+  })
+
   it('Vercel AI SDK middleware: generateText with a tool through the OpenAI provider', async () => {
     const provider = createOpenAI({ apiKey: 'sk-fake', baseURL: `${fake.url}/v1` })
     const model = wrapLanguageModel({ model: provider.chat('gpt-4o-mini'), middleware: continuaMiddleware(continua) })
