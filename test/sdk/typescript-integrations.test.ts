@@ -2,7 +2,7 @@ import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
 import Anthropic from '@anthropic-ai/sdk'
 import { createOpenAI } from '@ai-sdk/openai'
-import { generateText, jsonSchema, tool, wrapLanguageModel } from 'ai'
+import { generateText, jsonSchema, streamText, tool, wrapLanguageModel } from 'ai'
 import OpenAI from 'openai'
 import { createProject } from '../../src/projects.js'
 import { Continua, continuaMiddleware, wrapAnthropic, wrapOpenAI } from '../../sdks/typescript/src/index.js'
@@ -182,5 +182,22 @@ describe('TypeScript SDK: LLM client helpers', () => {
     assert.deepEqual(llm.metadata.tool_calls[0].arguments, { city: 'Paris' })
     assert.equal(fake.requests.filter((r) => r.path === '/v1/chat/completions').length, 3)
     assert.equal(fake.requests.filter((r) => r.path === '/v1/responses').length, 1)
+  })
+
+  it('Vercel AI SDK middleware: streamText is recorded when the stream has been read', async () => {
+    const provider = createOpenAI({ apiKey: 'sk-fake', baseURL: `${fake.url}/v1` })
+    const model = wrapLanguageModel({ model: provider.chat('gpt-4o'), middleware: continuaMiddleware(continua) })
+    let text = ''
+    await continua.trace('vercel stream', async () => {
+      const result = streamText({ model, prompt: 'Weather?' })
+      text = await result.text
+    })
+    assert.equal(text, 'Sunny in Paris.')
+    await continua.flush()
+    const [span] = await spansOf('vercel stream')
+    assert.deepEqual([span.type, span.model, span.status], ['llm', 'gpt-4o', 'completed'])
+    assert.equal(span.output.content, 'Sunny in Paris.')
+    assert.deepEqual([Number(span.prompt_tokens), Number(span.completion_tokens)], [30, 4])
+    assert.equal(span.metadata.finish_reason, 'stop')
   })
 })
