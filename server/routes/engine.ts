@@ -2,11 +2,12 @@ import { Router, type Request } from 'express'
 import type { Kysely } from 'kysely'
 import { resolveScope } from '../../src/auth/principal.js'
 import { Uuid } from '../../src/contract/common.js'
-import { EngineHistoryQuery, EngineRunsQuery, EngineSignalRunRequest, EngineStartRunRequest } from '../../src/contract/engine.js'
+import { EngineBackfillRequest, EngineHistoryQuery, EnginePurgeRequest, EngineRunsQuery, EngineSignalRunRequest, EngineStartRunRequest } from '../../src/contract/engine.js'
 import { parseInput } from '../../src/contract/validate.js'
 import { poolFromKysely } from '../../src/db/kysely-pool.js'
 import type { DB } from '../../src/db/schema.js'
 import * as control from '../../src/engine/control.js'
+import { backfill, purgeRun, repairRun } from '../../src/engine/purge.js'
 import * as q from '../../src/engine/queries.js'
 import { listDefinitions } from '../../src/engine/workers.js'
 import { ContinuaError } from '../../src/errors.js'
@@ -82,7 +83,7 @@ export function engineRoutes(db: Kysely<DB>): Router {
   router.get('/v1/engine/runs/:id/history', async (req, res) => {
     const run = await q.getRunRow(pool, scope(req, res), runIdParam(req.params.id))
     const { after, limit } = parseInput(EngineHistoryQuery, req.query, 'query')
-    res.json(await q.historyPage(pool, run.id, after, limit))
+    res.json({ ...(await q.historyPage(pool, run.id, after, limit)), expired: run.projection_state === 'journal_expired' })
   })
 
   router.get('/v1/engine/runs/:id/pending-work', async (req, res) => {
@@ -117,6 +118,33 @@ export function engineRoutes(db: Kysely<DB>): Router {
     const id = runIdParam(req.params.id)
     await control.resumeRun(pool, projectId, id)
     res.json(q.runSummary(await q.getRunRow(pool, projectId, id)))
+  })
+
+  router.post('/v1/engine/runs/:id/purge', async (req, res) => {
+    const projectId = scope(req, res)
+    const id = runIdParam(req.params.id)
+    const { mode } = parseInput(EnginePurgeRequest, req.body ?? {})
+    res.json(await purgeRun(pool, projectId, id, mode))
+  })
+
+  router.post('/v1/engine/runs/:id/repair', async (req, res) => {
+    res.json(await repairRun(pool, scope(req, res), runIdParam(req.params.id)))
+  })
+
+  router.post('/v1/engine/projections/backfill', async (req, res) => {
+    const body = parseInput(EngineBackfillRequest, req.body ?? {})
+    res.json(
+      await backfill(pool, {
+        projectId: scope(req, res),
+        dryRun: body.dry_run,
+        limit: body.limit,
+        olderThan: body.older_than,
+        instanceKey: body.engine_instance_key,
+        definitionName: body.engine_definition_name,
+        runStatus: body.engine_run_status,
+        projectionState: body.engine_projection_state,
+      }),
+    )
   })
 
   router.use(engineActivityRoutes(pool))

@@ -73,3 +73,23 @@ export const EngineRunsQuery = z.object({
   cursor: z.string().max(200).optional(),
   project_id: z.string().optional(),
 })
+
+export const EnginePurgeRequest = z.object({
+  mode: z.enum(['projection_only', 'full'], { error: 'expected projection_only or full' }),
+})
+
+export const ENGINE_PROJECTION_STATES = ['up_to_date', 'catching_up', 'summary_only', 'journal_expired'] as const
+
+export const EngineBackfillRequest = z.object({
+  dry_run: z.boolean({ error: 'expected true or false' }).optional().default(false),
+  limit: z.number({ error: 'expected a whole number' }).int('expected a whole number').min(1, 'must be >= 1').max(100, 'must be <= 100').optional().default(50),
+  older_than: z.iso.datetime({ offset: true, error: 'expected an RFC 3339 date-time' }).optional(),
+  engine_instance_key: z.string().min(1).max(512).optional(),
+  engine_definition_name: z.string().min(1).max(200).optional(),
+  engine_run_status: z
+    .string()
+    .transform((s) => s.toLowerCase())
+    .pipe(z.enum(ENGINE_RUN_STATUSES, { error: `expected one of ${ENGINE_RUN_STATUSES.join(', ')}` }))
+    .optional(),
+  engine_projection_state: z.enum(ENGINE_PROJECTION_STATES, { error: `expected one of ${ENGINE_PROJECTION_STATES.join(', ')}` }).optional().default('summary_only'),
+})

@@ -21,7 +21,7 @@ export function runSummary(r: Row): Record<string, unknown> {
     instance_key: r.instance_key,
     definition_name: r.definition_name,
     definition_version: r.definition_version,
-    projection_state: 'up_to_date',
+    projection_state: r.projection_state ?? 'up_to_date',
     status: String(r.status).toUpperCase(),
     run_number: r.run_number,
     pending_work: { pending_activity_tasks: r.pending_tasks ?? 0, pending_inbox_items: r.pending_inbox ?? 0 },

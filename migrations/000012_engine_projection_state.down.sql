@@ -1,0 +1,1 @@
+alter table engine.runs drop column if exists projection_state;
