@@ -1,5 +1,5 @@
 import { useState } from 'react'
-import { api } from '../api.js'
+import { api, type SessionNarrative } from '../api.js'
 import { JsonView } from '../components/JsonView.js'
 import { CopyButton, ErrorBox, Loading, Stat, Status, Tabs } from '../components/ui.js'
 import { download, fmtCost, fmtDuration, fmtInt, fmtTime } from '../format.js'
@@ -9,7 +9,7 @@ import { Link, navigate, setQuery, useLocation, withProject } from '../router.js
 // Session: the journey (traces oldest first, with lineage and semantic highlights), the trace
 // table with baseline/candidate picks for compare, and the session's context.
 
-type Tab = 'journey' | 'traces' | 'context'
+type Tab = 'journey' | 'traces' | 'context' | 'feedback'
 
 export function SessionDetail({ id }: { id: string }) {
   const { query } = useLocation()
@@ -54,11 +54,13 @@ export function SessionDetail({ id }: { id: string }) {
           ['journey', 'Journey'],
           ['traces', 'Traces'],
           ['context', 'Context'],
+          ['feedback', 'Feedback'],
         ]}
         value={tab}
         onChange={(t) => setQuery({ tab: t === 'journey' ? undefined : t }, { replace: true })}
       />
       {tab === 'journey' ? (
+        <div className="side-grid">
         <div className="journey">
           <div className="chips">
             {['all', 'COMPLETED', 'FAILED', 'RUNNING'].map((v) => (
@@ -98,7 +100,10 @@ export function SessionDetail({ id }: { id: string }) {
               </div>
             ))}
         </div>
+        <SidePanel narrative={narrative} />
+        </div>
       ) : null}
+      {tab === 'feedback' ? <Feedback metadata={session.metadata} /> : null}
       {tab === 'traces' ? (
         <table className="table">
           <thead>
@@ -174,5 +179,71 @@ function PickButtons({ id, status, baseline, candidate, pick }: { id: string; st
         Cand
       </button>
     </span>
+  )
+}
+
+function percentile(sorted: number[], p: number): number | undefined {
+  if (!sorted.length) return undefined
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]
+}
+
+/** Status split, usage, latency by trace with percentiles, and how the traces are linked. */
+function SidePanel({ narrative }: { narrative: SessionNarrative }) {
+  const s = narrative.summary
+  const byLatency = narrative.traces.filter((t) => t.duration_ms !== undefined).sort((a, b) => b.duration_ms! - a.duration_ms!)
+  const sorted = byLatency.map((t) => t.duration_ms!).sort((a, b) => a - b)
+  const max = byLatency[0]?.duration_ms ?? 1
+  const total = Math.max(1, s.total_trace_count)
+  return (
+    <div className="card">
+      <h3>Status</h3>
+      <div className="hbar" style={{ display: 'flex' }}>
+        <div style={{ width: `${(s.completed_trace_count / total) * 100}%`, background: 'var(--ok)' }} title="completed" />
+        <div style={{ width: `${(s.failed_trace_count / total) * 100}%`, background: 'var(--bad)' }} title="failed" />
+        <div style={{ width: `${(s.running_trace_count / total) * 100}%`, background: 'var(--run)' }} title="running" />
+      </div>
+      <div className="small">
+        {s.completed_trace_count} completed · {s.failed_trace_count} failed · {s.running_trace_count} running
+      </div>
+      <h3>Usage</h3>
+      <div className="small">
+        {fmtInt(s.total_tokens_in)} tokens in · {fmtInt(s.total_tokens_out)} out · {fmtCost(s.total_cost_usd_decimal)}
+      </div>
+      <h3>Latency by trace</h3>
+      <div className="small muted">
+        p50 {fmtDuration(percentile(sorted, 50))} · p95 {fmtDuration(percentile(sorted, 95))}
+      </div>
+      {byLatency.slice(0, 10).map((t) => (
+        <div key={t.id} className="bar-line">
+          <Link to={`/traces/${t.id}`} className="ellipsis small">
+            {t.name}
+          </Link>
+          <div className="hbar">
+            <div style={{ width: `${(t.duration_ms! / max) * 100}%`, background: t.status === 'FAILED' ? 'var(--bad)' : undefined }} />
+          </div>
+          <span className="small">{fmtDuration(t.duration_ms)}</span>
+        </div>
+      ))}
+      <h3>Links</h3>
+      <div className="small">
+        {s.explicit_link_count} explicit · {s.inferred_link_count} inferred · {s.unlinked_trace_count} unlinked
+        {s.truncated ? ` · showing ${s.returned_trace_count} of ${s.total_trace_count} traces` : ''}
+      </div>
+    </div>
+  )
+}
+
+const FEEDBACK_KEYS = ['feedback', 'feedback_items', 'ratings', 'rating', 'feedback_text', 'feedback_score']
+
+/** Feedback that clients store in session metadata under the usual keys. */
+function Feedback({ metadata }: { metadata: Record<string, unknown> }) {
+  const found = FEEDBACK_KEYS.filter((k) => metadata[k] !== undefined)
+  if (!found.length) return <div className="empty">No feedback in this session's metadata (keys: {FEEDBACK_KEYS.join(', ')}).</div>
+  return (
+    <div className="card">
+      {found.map((k) => (
+        <JsonView key={k} value={metadata[k]} name={k} />
+      ))}
+    </div>
   )
 }

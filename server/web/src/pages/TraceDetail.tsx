@@ -116,6 +116,21 @@ export function TraceDetailPage({ id }: { id: string }) {
   const selectedId = query.get('span') ?? undefined
   const section = (query.get('tab') as Section) || 'overview'
 
+  // "/" jumps to the payload search of the inspector.
+  useEffect(() => {
+    const onKey = (e: globalThis.KeyboardEvent) => {
+      const t = e.target as HTMLElement
+      if (e.key !== '/' || t.tagName === 'INPUT' || t.tagName === 'TEXTAREA') return
+      const input = document.querySelector<HTMLInputElement>('.inspector input[aria-label="Search payload"]')
+      if (input) {
+        e.preventDefault()
+        input.focus()
+      }
+    }
+    window.addEventListener('keydown', onKey)
+    return () => window.removeEventListener('keydown', onKey)
+  }, [])
+
   // Failure first: open on the primary failed span unless the URL names one.
   useEffect(() => {
     if (tree && !selectedId) {
@@ -336,6 +351,17 @@ function SpanTreePane({ tree, trace, selected }: { tree: ReturnType<typeof build
           Collapse
         </button>
         <span className="muted small">{fmtInt(rows.length)} rows</span>
+      </div>
+      <div className="axis" aria-hidden="true">
+        <span />
+        <div className="axis-ticks">
+          {[0, 0.25, 0.5, 0.75, 1].map((f) => (
+            <span key={f} style={{ left: `${f * 100}%` }}>
+              {fmtDuration(f * span)}
+            </span>
+          ))}
+        </div>
+        <span />
       </div>
       <div className="tree-focus" tabIndex={0} onKeyDown={onKey} data-testid="span-tree" aria-label="Span tree (arrow keys to move, left/right to collapse/expand)">
         <VirtualList
@@ -673,7 +699,7 @@ function Logs({ events, trace }: { events: TimelineEvent[]; trace: TraceDetail }
     <div className="card">
       <div className="row">
         <select className="input small" value={level} onChange={(e) => setLevel(e.target.value)} aria-label="Level">
-          {['all', 'debug', 'info', 'warn', 'error'].map((l) => (
+          {['all', 'debug', 'info', 'warning', 'error'].map((l) => (
             <option key={l}>{l}</option>
           ))}
         </select>

@@ -66,6 +66,7 @@ export function Traces() {
           <input type="checkbox" checked={filters.has_errors === 'true'} onChange={(e) => setQuery({ has_errors: e.target.checked ? 'true' : undefined, offset: undefined })} /> Has errors
         </label>
       </div>
+      <SavedViews />
       {active.length ? (
         <div className="active-filters">
           {active.map((f) => (
@@ -175,5 +176,57 @@ export function DraftInput({ name, label, value, type = 'text', wide }: { name: 
         if (e.key === 'Escape') setDraft(value ?? '')
       }}
     />
+  )
+}
+
+interface SavedView {
+  name: string
+  query: string
+}
+const VIEWS_KEY = 'continua_saved_trace_views'
+
+/** Named trace-list filters kept in this browser; the project stays whatever is selected. */
+function SavedViews() {
+  const [views, setViews] = useState<SavedView[]>(() => {
+    try {
+      return JSON.parse(localStorage.getItem(VIEWS_KEY) ?? '[]') as SavedView[]
+    } catch {
+      return []
+    }
+  })
+  const store = (next: SavedView[]) => {
+    localStorage.setItem(VIEWS_KEY, JSON.stringify(next))
+    setViews(next)
+  }
+  const current = () => {
+    const q = new URLSearchParams(window.location.search)
+    q.delete('project_id')
+    q.delete('offset')
+    return q.toString()
+  }
+  return (
+    <div className="saved-views">
+      <span className="muted small">Saved views:</span>
+      {views.map((v) => (
+        <span key={v.name} className="chip">
+          <button className="link" onClick={() => setQuery({ ...Object.fromEntries(FILTERS.map((f) => [f, undefined])), ...Object.fromEntries(new URLSearchParams(v.query)) })}>
+            {v.name}
+          </button>{' '}
+          <button className="link muted" aria-label={`Delete view ${v.name}`} onClick={() => store(views.filter((x) => x !== v))}>
+            ✕
+          </button>
+        </span>
+      ))}
+      <button
+        className="btn ghost small"
+        disabled={!current()}
+        onClick={() => {
+          const name = window.prompt('Name this view')?.trim()
+          if (name) store([...views.filter((v) => v.name !== name), { name, query: current() }])
+        }}
+      >
+        Save current filters
+      </button>
+    </div>
   )
 }
