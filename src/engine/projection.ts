@@ -40,24 +40,18 @@ const rootSpan = (runId: string) => `engine:root:${runId}`
 const activitySpan = (runId: string, key: unknown, attempt: number) => `engine:activity:${runId}:${String(key)}:${attempt}`
 
 /** Projects everything a transaction appended, just before it commits (see withTx). */
+/** Projects everything a transaction appended, just before it commits (see withTx). */
 export async function flushProjection(c: pg.PoolClient, pending: Map<string, { run: RunRow; events: Projected[] }>): Promise<void> {
-  const changeByProject = new Map<string, number>()
-  for (const { run, events } of pending.values()) {
-    let change = changeByProject.get(run.project_id)
-    if (change === undefined) {
-      const { rows } = await c.query<{ last_seq: number }>(
-        `insert into project_change_counters as c (project_id, last_seq) values ($1, 1)
-         on conflict (project_id) do update set last_seq = c.last_seq + 1 returning last_seq`,
-        [run.project_id],
-      )
-      change = Number(rows[0]!.last_seq)
-      changeByProject.set(run.project_id, change)
-    }
-    await projectEvents(c, run, events, change)
-  }
+  for (const { run, events } of pending.values()) await projectEvents(c, run, events)
 }
 
-async function projectEvents(c: pg.PoolClient, run: RunRow, events: Projected[], change: number): Promise<void> {
+// Rows written before the change number is known carry this placeholder; the last statement of
+// the flush takes the project's next change number and puts it in place. Taking the number last
+// keeps the per-project counter row locked only from that statement to commit.
+const PENDING_CHANGE = -1
+
+async function projectEvents(c: pg.PoolClient, run: RunRow, events: Projected[]): Promise<void> {
+  const change = PENDING_CHANGE
   const out: EventRow[] = []
   let terminal = false
 
@@ -117,23 +111,30 @@ async function projectEvents(c: pg.PoolClient, run: RunRow, events: Projected[],
     }
   }
 
-  // One round trip: events, the trace's change number, an optional rollup job, the change notice.
+  // One round trip: the change number, events, the trace's and spans' change numbers, an optional
+  // rollup job, the change notice.
   await c.query(
-    `with t as (select id from traces where project_id = $1 and trace_id = $2),
+    `with n as (
+       insert into project_change_counters as pc (project_id, last_seq) values ($1, 1)
+       on conflict (project_id) do update set last_seq = pc.last_seq + 1 returning last_seq),
+     t as (select id from traces where project_id = $1 and trace_id = $2),
      ins as (
        insert into span_events (project_id, trace_id, span_id, event_type, level, event_ts, sequence, message, payload, idempotency_key, change_seq)
-       select $1, t.id, x.span_id, x.event_type, x.level, now(), x.sequence, x.message, x.payload, x.key, $3
-       from t, json_to_recordset($4::json) as x(span_id text, event_type text, level text, sequence integer, message text, payload jsonb, key text)
+       select $1, t.id, x.span_id, x.event_type, x.level, now(), x.sequence, x.message, x.payload, x.key, n.last_seq
+       from t, n, json_to_recordset($3::json) as x(span_id text, event_type text, level text, sequence integer, message text, payload jsonb, key text)
        on conflict (project_id, idempotency_key) where idempotency_key is not null do nothing
        returning 1),
-     upd as (update traces tr set change_seq = $3, updated_at = now() from t where tr.id = t.id returning tr.id),
+     sp as (
+       update spans s set change_seq = n.last_seq, first_change_seq = case when s.first_change_seq = ${PENDING_CHANGE} then n.last_seq else s.first_change_seq end
+       from t, n where s.trace_id = t.id and s.change_seq = ${PENDING_CHANGE} returning 1),
+     upd as (update traces tr set change_seq = n.last_seq, updated_at = now() from t, n where tr.id = t.id returning tr.id, n.last_seq),
      job as (
-       select graphile_worker.add_job($5, json_build_object('trace_id', t.id::text), run_at => now() + interval '200 milliseconds',
+       select graphile_worker.add_job($4, json_build_object('trace_id', t.id::text), run_at => now() + interval '200 milliseconds',
          job_key => 'trace_rollup:' || t.id::text, max_attempts => 10)
-       from t where $6::boolean)
-     select (select count(*) from job) as jobs, (select count(*) from ins) as events,
-       (select count(pg_notify($7, json_build_object('p', $1::text, 't', json_build_array(upd.id), 's', $3::bigint)::text)) from upd) as notified`,
-    [run.project_id, traceIdOf(run.id), change, JSON.stringify(out), ROLLUP_TASK, terminal, CHANGES_CHANNEL],
+       from t where $5::boolean)
+     select (select count(*) from job) as jobs, (select count(*) from ins) as events, (select count(*) from sp) as spans,
+       (select count(pg_notify($6, json_build_object('p', $1::text, 't', json_build_array(upd.id), 's', upd.last_seq)::text)) from upd) as notified`,
+    [run.project_id, traceIdOf(run.id), JSON.stringify(out), ROLLUP_TASK, terminal, CHANGES_CHANNEL],
   )
 }
 
