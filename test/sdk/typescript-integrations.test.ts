@@ -79,7 +79,9 @@ describe('TypeScript SDK: LLM client helpers', () => {
     let text = ''
     await continua.trace('openai stream', async () => {
       const stream = await openai.chat.completions.create({ model: 'gpt-4o', messages: [{ role: 'user', content: 'hi' }], stream: true, stream_options: { include_usage: true } })
-      for await (const chunk of stream) text += chunk.choices[0]?.delta?.content ?? ''
+      assert.ok(stream.controller instanceof AbortController, 'still the SDK stream object')
+      const [mine] = stream.tee()
+      for await (const chunk of mine) text += chunk.choices[0]?.delta?.content ?? ''
     })
     assert.equal(text, 'Sunny in Paris.')
     await continua.flush()

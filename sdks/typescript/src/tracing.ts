@@ -351,7 +351,10 @@ export class SpanHandle {
     this.sink.enqueue('spans', this.record(false))
   }
 
-  /** @internal */
+  /**
+   * Ends the span now (later calls do nothing). The span() wrapper calls it; call it yourself
+   * only for work that outlives the callback, such as a stream the caller reads later.
+   */
   end(error?: unknown): void {
     if (this.ended) return
     this.ended = true

@@ -1,6 +1,6 @@
 import type { Continua } from '../client.js'
 import type { SpanHandle } from '../tracing.js'
-import { deepProxy, type WrapOptions } from './openai.js'
+import { deepProxy, tapStream, type WrapOptions } from './openai.js'
 
 // Wraps an Anthropic client so messages.create (streamed or not) and messages.stream become
 // `llm` spans: model, system + messages, content blocks, all token buckets (cache reads and
@@ -66,28 +66,33 @@ function tracedCreate(continua: Continua, options: WrapOptions, create: AnyFn, a
           const partialJson = new Map<number, string>()
           let resolveDone!: () => void
           const done = new Promise<void>((r) => (resolveDone = r))
-          const iterator = stream[Symbol.asyncIterator].bind(stream)
-          resolve({
-            async *[Symbol.asyncIterator]() {
+          resolve(
+            tapStream(stream, async function* (source) {
+              let failure: unknown
               try {
-                for await (const event of { [Symbol.asyncIterator]: iterator }) {
+                for await (const event of source) {
                   accumulate(message, partialJson, event)
                   yield event
                 }
+              } catch (err) {
+                failure = err
+                throw err
               } finally {
+                // Recorded and ended before the caller sees the end of the stream.
+                for (const [index, json] of partialJson) {
+                  try {
+                    message.content[index].input = JSON.parse(json)
+                  } catch {
+                    message.content[index].input = json
+                  }
+                }
+                record(span, params, message, options, true)
+                span.end(failure)
                 resolveDone()
               }
-            },
-          })
+            }),
+          )
           await done
-          for (const [index, json] of partialJson) {
-            try {
-              message.content[index].input = JSON.parse(json)
-            } catch {
-              message.content[index].input = json
-            }
-          }
-          record(span, params, message, options, true)
         },
         { type: 'llm' },
       )

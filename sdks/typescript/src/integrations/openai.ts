@@ -119,7 +119,8 @@ async function tracedChat(continua: Continua, options: WrapOptions, create: AnyF
 
 /**
  * A streamed completion: the caller iterates the same chunks; the span collects text, tool calls
- * and usage as they pass and is ended by the span wrapper once iteration is done.
+ * and usage as they pass, and is recorded and ended the moment iteration ends (before the caller
+ * sees the end), so it is never left behind its trace.
  */
 function streamThrough(span: SpanHandle, stream: any, params: any, options: WrapOptions): { wrapped: any; done: Promise<void> } {
   let text = ''
@@ -127,41 +128,41 @@ function streamThrough(span: SpanHandle, stream: any, params: any, options: Wrap
   let usage: ChatUsage | undefined
   let model = String(params.model)
   let finish: string | undefined
-  const iterator = stream[Symbol.asyncIterator].bind(stream)
   let resolveDone!: () => void
   const done = new Promise<void>((r) => (resolveDone = r))
-  const wrapped = {
-    async *[Symbol.asyncIterator]() {
-      try {
-        for await (const chunk of { [Symbol.asyncIterator]: iterator }) {
-          if (chunk.model) model = chunk.model
-          if (chunk.usage) usage = chunk.usage
-          const choice = chunk.choices?.[0]
-          if (choice?.delta?.content) text += choice.delta.content
-          for (const tc of choice?.delta?.tool_calls ?? []) {
-            const cur = calls.get(tc.index) ?? { id: tc.id, name: '', args: '' }
-            if (tc.id) cur.id = tc.id
-            if (tc.function?.name) cur.name += tc.function.name
-            if (tc.function?.arguments) cur.args += tc.function.arguments
-            calls.set(tc.index, cur)
-          }
-          if (choice?.finish_reason) finish = choice.finish_reason
-          yield chunk
+  const wrapped = tapStream(stream, async function* (source) {
+    let failure: unknown
+    try {
+      for await (const chunk of source) {
+        if (chunk.model) model = chunk.model
+        if (chunk.usage) usage = chunk.usage
+        const choice = chunk.choices?.[0]
+        if (choice?.delta?.content) text += choice.delta.content
+        for (const tc of choice?.delta?.tool_calls ?? []) {
+          const cur = calls.get(tc.index) ?? { id: tc.id, name: '', args: '' }
+          if (tc.id) cur.id = tc.id
+          if (tc.function?.name) cur.name += tc.function.name
+          if (tc.function?.arguments) cur.args += tc.function.arguments
+          calls.set(tc.index, cur)
         }
-      } finally {
-        resolveDone()
+        if (choice?.finish_reason) finish = choice.finish_reason
+        yield chunk
       }
-    },
-  }
-  const finished = done.then(() => {
-    recordUsage(span, model, usage, options)
-    const toolCalls = [...calls.values()].map((c) => ({ id: c.id, name: c.name, arguments: parseArgs(c.args) }))
-    const message = { role: 'assistant', content: text || null, ...(toolCalls.length ? { tool_calls: toolCalls } : {}) }
-    finishLlmSpan(span, params, model, message, toolCalls)
-    if (finish) span.setMetadata('finish_reason', finish)
-    span.setMetadata('stream', true)
+    } catch (err) {
+      failure = err
+      throw err
+    } finally {
+      recordUsage(span, model, usage, options)
+      const toolCalls = [...calls.values()].map((c) => ({ id: c.id, name: c.name, arguments: parseArgs(c.args) }))
+      const message = { role: 'assistant', content: text || null, ...(toolCalls.length ? { tool_calls: toolCalls } : {}) }
+      finishLlmSpan(span, params, model, message, toolCalls)
+      if (finish) span.setMetadata('finish_reason', finish)
+      span.setMetadata('stream', true)
+      span.end(failure)
+      resolveDone()
+    }
   })
-  return { wrapped, done: finished }
+  return { wrapped, done }
 }
 
 async function tracedResponses(continua: Continua, options: WrapOptions, create: AnyFn, args: any[]): Promise<any> {
@@ -183,4 +184,25 @@ async function tracedResponses(continua: Continua, options: WrapOptions, create:
     },
     { type: 'llm' },
   )
+}
+
+/**
+ * Routes iteration of an SDK stream object through `tap`, keeping the object itself so
+ * `controller`, `tee()` and `toReadableStream()` still work. Stainless-generated clients (OpenAI,
+ * Anthropic) iterate through `stream.iterator()`; anything else through Symbol.asyncIterator.
+ */
+export function tapStream(stream: any, tap: (source: AsyncIterable<any>) => AsyncGenerator<any>): any {
+  if (typeof stream?.iterator === 'function') {
+    const inner = stream.iterator.bind(stream)
+    stream.iterator = () => tap({ [Symbol.asyncIterator]: inner })
+    return stream
+  }
+  const inner = stream[Symbol.asyncIterator].bind(stream)
+  const iterate = () => tap({ [Symbol.asyncIterator]: inner })
+  try {
+    Object.defineProperty(stream, Symbol.asyncIterator, { value: iterate, configurable: true, writable: true })
+    return stream
+  } catch {
+    return { [Symbol.asyncIterator]: iterate }
+  }
 }

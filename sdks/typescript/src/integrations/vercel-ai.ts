@@ -54,16 +54,18 @@ export function continuaMiddleware(continua: Continua, options: ContinuaMiddlewa
                   else if (part?.type === 'error') failure = part.error
                   controller.enqueue(part)
                 },
+                // Runs before the reader sees the end: the span is complete before its trace can end.
                 flush() {
+                  if (text) content.unshift({ type: 'text', text })
+                  record(span, model, options, content, usage, finishReason)
+                  span.setMetadata('stream', true)
+                  if (failure !== undefined) span.setError(failure instanceof Error ? failure : String((failure as { message?: string })?.message ?? failure))
+                  span.end()
                   finished()
                 },
               })
               resolve({ ...result, stream: result.stream.pipeThrough(tap) })
               await done
-              if (text) content.unshift({ type: 'text', text })
-              record(span, model, options, content, usage, finishReason)
-              span.setMetadata('stream', true)
-              if (failure !== undefined) span.setError(failure instanceof Error ? failure : String((failure as { message?: string })?.message ?? failure))
             },
             { type: 'llm' },
           )
