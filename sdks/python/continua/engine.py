@@ -49,8 +49,10 @@ class EngineControlClient:
                 raise EngineRunNotTerminalError(str(err), status=err.status, code=err.code, body=err.body) from None
             raise
 
-    def start(self, request: Optional[dict[str, Any]] = None, **fields: Any) -> dict[str, Any]:
+    def start(self, request: Any = None, **fields: Any) -> dict[str, Any]:
         """Starts a run: ``instance_key``, ``definition_name``, ``definition_version``, ``request_key`` (default: the instance key), ``input``, ``session``, ``trace``."""
+        if request is not None and hasattr(request, "model_dump"):  # a pydantic model, as the reference SDK took
+            request = request.model_dump(exclude_none=True)
         body = {**(request or {}), **fields}
         body.setdefault("request_key", body.get("instance_key"))
         body.setdefault("input", None)
