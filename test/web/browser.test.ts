@@ -137,6 +137,10 @@ describe('web debugger in chromium', { skip }, () => {
     await go('/engine/runs')
     await page.getByTestId('runs-table').waitFor()
     await shot('runs')
+    // The run's projected trace has an Engine state tab with the same run.
+    const projected = await traceByName(`engine:${id}`)
+    await go(`/traces/${projected.id}?tab=engine`)
+    await page.getByTestId('run-status').filter({ hasText: 'completed' }).waitFor()
   })
 
   it('creates a project and rotates its key, each shown once', async () => {
@@ -170,6 +174,15 @@ describe('web debugger in chromium', { skip }, () => {
     await page.getByRole('dialog', { name: 'Command palette' }).getByRole('textbox').fill(trip.id)
     await page.getByRole('dialog', { name: 'Command palette' }).getByText(`Trace ${trip.name}`).click()
     await page.waitForURL(new RegExp(`/traces/${trip.id}`))
+    // Theme: the toggle cycles System → Light → Dark and the choice survives a reload.
+    await page.getByRole('button', { name: /^Theme:/ }).click()
+    await page.getByRole('button', { name: 'Theme: light' }).click()
+    assert.equal(await page.evaluate(() => document.documentElement.classList.contains('dark')), true)
+    await page.reload()
+    await page.getByTestId('span-tree').waitFor()
+    assert.equal(await page.evaluate(() => document.documentElement.classList.contains('dark')), true)
+    await shot('trace-dark')
+    await page.getByRole('button', { name: 'Theme: dark' }).click()
     const phone = await browser.newPage({ viewport: { width: 390, height: 844 } })
     await phone.goto(`${fx.url}/traces/${trip.id}?project_id=${fx.demoProjectId}`)
     await phone.getByTestId('span-tree').waitFor()

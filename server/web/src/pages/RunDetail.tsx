@@ -14,7 +14,7 @@ import { waitText } from './Runs.js'
 const TERMINAL = new Set(['COMPLETED', 'FAILED', 'CANCELLED', 'TERMINATED', 'CONTINUED_AS_NEW'])
 type Action = 'suspend' | 'resume' | 'cancel' | 'terminate'
 
-export function RunDetail({ id }: { id: string }) {
+export function RunDetail({ id, embedded }: { id: string; embedded?: boolean }) {
   const shell = useShell()
   const run = useLoad(() => api.run(id), [id], { pollMs: 2000 })
   const terminal = run.data ? TERMINAL.has(run.data.status) : false
@@ -40,15 +40,18 @@ export function RunDetail({ id }: { id: string }) {
   return (
     <div className="page">
       <div className="page-head">
-        <Link to="/engine/runs" className="muted">
-          ← Runs
-        </Link>
-        <h1>{r.instance_key}</h1>
+        {embedded ? null : (
+          <Link to="/engine/runs" className="muted">
+            ← Runs
+          </Link>
+        )}
+        {embedded ? <h2>{r.instance_key}</h2> : <h1>{r.instance_key}</h1>}
         <span data-testid="run-status">
           <Status value={r.status} />
         </span>
         <CopyButton text={r.run_id} label="Copy run id" />
-        {projected ? <Link to={`/traces/${projected.id}`}>Open trace</Link> : null}
+        {projected && !embedded ? <Link to={`/traces/${projected.id}`}>Open trace</Link> : null}
+        {embedded ? <Link to={`/engine/runs/${id}`}>Open run page</Link> : null}
       </div>
       <div className="controls row">
         <button className="btn" disabled={!can('signal')} onClick={() => setSignal(true)}>

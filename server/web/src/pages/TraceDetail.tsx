@@ -5,6 +5,7 @@ import { Status, ErrorBox, Loading, CopyButton, Tabs, Stat } from '../components
 import { VirtualList } from '../components/VirtualList.js'
 import { download, fmtBytes, fmtCost, fmtDuration, fmtInt, fmtTime, copy } from '../format.js'
 import { Link, setQuery, useLocation } from '../router.js'
+import { RunDetail } from './RunDetail.js'
 import { ancestors, buildTree, defaultExpansion, flatten, openWaits, primaryFailure, retrySafety, SEMANTIC, type TreeNode } from '../trace-model.js'
 
 // The trace workspace: failure summary, virtualised span tree with waterfall and keyboard
@@ -88,7 +89,7 @@ function useTraceStream(id: string, enabled: boolean, onChange: () => void) {
   return live
 }
 
-type Section = 'overview' | 'timeline' | 'logs' | 'metrics'
+type Section = 'overview' | 'timeline' | 'logs' | 'metrics' | 'engine'
 
 export function TraceDetailPage({ id }: { id: string }) {
   const { query } = useLocation()
@@ -143,6 +144,7 @@ export function TraceDetailPage({ id }: { id: string }) {
   if (!data || !tree) return <Loading />
   const { trace } = data
   const selected = selectedId ? tree.byId.get(selectedId) : undefined
+  const engineRun = trace.trace_id.startsWith('engine:') ? trace.trace_id.slice('engine:'.length) : undefined
 
   return (
     <div className="page trace-page">
@@ -153,7 +155,7 @@ export function TraceDetailPage({ id }: { id: string }) {
         <h1 className="ellipsis">{trace.name}</h1>
         <Status value={trace.status} />
         {running ? <span className={`live-dot ${live ? 'on' : ''}`}>{live ? 'LIVE' : 'polling'}</span> : null}
-        {trace.trace_id.startsWith('engine:') ? <Link to={`/engine/runs/${trace.trace_id.slice('engine:'.length)}`}>Engine run</Link> : null}
+        {engineRun ? <Link to={`/engine/runs/${engineRun}`}>Engine run</Link> : null}
         <div className="spacer" />
         <CopyButton text={window.location.href} label="Copy link" />
         <button className="btn small" onClick={() => download(`trace-${trace.trace_id}.json`, JSON.stringify({ trace, spans: data.spans, events: data.events }, null, 2))}>
@@ -178,6 +180,7 @@ export function TraceDetailPage({ id }: { id: string }) {
           ['timeline', `Timeline (${data.events.length})`],
           ['logs', 'Logs'],
           ['metrics', 'Metrics'],
+          ...(engineRun ? ([['engine', 'Engine state']] as Array<[Section, string]>) : []),
         ]}
         value={section}
         onChange={(tab) => setQuery({ tab: tab === 'overview' ? undefined : tab }, { replace: true })}
@@ -191,6 +194,7 @@ export function TraceDetailPage({ id }: { id: string }) {
       {section === 'timeline' ? <Timeline events={data.events} /> : null}
       {section === 'logs' ? <Logs events={data.events} trace={trace} /> : null}
       {section === 'metrics' ? <Metrics spans={data.spans} events={data.events} /> : null}
+      {section === 'engine' && engineRun ? <RunDetail id={engineRun} embedded /> : null}
       <details className="card context">
         <summary>Trace context</summary>
         <dl className="kv">
