@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely'
 import { displayPrefix, generateApiKey, hashApiKey } from './auth/keys.js'
-import type { ApiKey, ApiKeyWithSecret, Project, ProjectWithKey } from './contract/projects.js'
+import type { ApiKey, ApiKeyWithSecret, Project, ProjectWithKey, UpdateProjectRequest } from './contract/projects.js'
 import * as q from './db/projects.js'
 import type { ApiKeyRow, DB, ProjectRow } from './db/schema.js'
 import { ContinuaError } from './errors.js'
@@ -12,6 +12,7 @@ export function projectRowToProject(row: ProjectRow): Project {
     id: row.id,
     name: row.name,
     is_default: row.is_default,
+    retention_days: retentionDays(row.settings),
     created_at: row.created_at.toISOString(),
     updated_at: new Date(row.updated_at).toISOString(),
   }
@@ -53,8 +54,15 @@ export async function listProjects(db: Kysely<DB>, onlyId?: string): Promise<Pro
   return (await q.listProjects(db, onlyId)).map(projectRowToProject)
 }
 
-export async function renameProject(db: Kysely<DB>, id: string, name: string): Promise<Project> {
-  const row = await q.renameProject(db, id, name)
+function retentionDays(settings: unknown): number | null {
+  const value = (settings as { retention_days?: unknown } | null)?.retention_days
+  return typeof value === 'number' && Number.isInteger(value) && value >= 1 ? value : null
+}
+
+/** Renames a project and/or sets its trace retention (null: keep forever). */
+export async function updateProject(db: Kysely<DB>, id: string, change: UpdateProjectRequest): Promise<Project> {
+  const settings = change.retention_days !== undefined ? { retention_days: change.retention_days } : undefined
+  const row = await q.updateProject(db, id, { name: change.name, settings })
   if (!row) throw new ContinuaError('project_not_found', `Project ${id} not found`)
   return projectRowToProject(row)
 }

@@ -106,6 +106,24 @@ describe('projects and API keys over HTTP', () => {
     assert.equal((await api(server.url, 'DELETE', `/api/projects/${idA}/keys/${created.body.id}x`, { headers: asKey(keyA) })).status, 404)
   })
 
+  it('sets and clears the trace retention of a project, and validates it', async () => {
+    const set = await api(server.url, 'PATCH', `/api/projects/${idA}`, { headers: asKey(keyA), body: { retention_days: 30 } })
+    assert.equal(set.status, 200)
+    assert.equal(set.body.retention_days, 30)
+    assert.equal(set.body.name, 'alpha-2', 'a settings change keeps the name')
+    const { rows } = await t.pool.query(`select settings from projects where id = $1`, [idA])
+    assert.deepEqual(rows[0].settings, { retention_days: 30 })
+    for (const bad of [{ retention_days: 0 }, { retention_days: 1.5 }, { retention_days: 'x' }, {}]) {
+      const res = await api(server.url, 'PATCH', `/api/projects/${idA}`, { headers: asKey(keyA), body: bad })
+      assert.equal(res.status, 400, JSON.stringify(bad))
+      assert.equal(res.body.code, 'validation_error')
+    }
+    const cleared = await api(server.url, 'PATCH', `/api/projects/${idA}`, { headers: asKey(keyA), body: { retention_days: null } })
+    assert.equal(cleared.body.retention_days, null)
+    const again = await t.pool.query(`select settings from projects where id = $1`, [idA])
+    assert.deepEqual(again.rows[0].settings, {})
+  })
+
   it('rotation returns a new key once and kills the old ones at once', async () => {
     const rotated = await api(server.url, 'POST', `/api/projects/${idA}/rotate`, { headers: asKey(keyA) })
     assert.equal(rotated.status, 200)

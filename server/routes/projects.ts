@@ -37,8 +37,7 @@ export function projectRoutes(db: Kysely<DB>): Router {
   router.patch('/api/projects/:id', async (req, res) => {
     const id = projectIdParam(req.params.id)
     assertProjectVisible(principalOf(res), id)
-    const { name } = parseInput(UpdateProjectRequest, req.body)
-    res.json(await projects.renameProject(db, id, name))
+    res.json(await projects.updateProject(db, id, parseInput(UpdateProjectRequest, req.body)))
   })
 
   router.delete('/api/projects/:id', async (req, res) => {

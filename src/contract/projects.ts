@@ -11,6 +11,7 @@ export const Project = z
     id: z.uuid(),
     name: z.string(),
     is_default: z.boolean(),
+    retention_days: z.number().int().nullable().describe('Traces older than this many days are deleted hourly; null keeps them forever'),
     created_at: z.iso.datetime(),
     updated_at: z.iso.datetime(),
   })
@@ -31,7 +32,18 @@ export const ProjectList = z
 export type ProjectList = z.infer<typeof ProjectList>
 
 export const CreateProjectRequest = z.object({ name: ProjectName }).meta({ id: 'CreateProjectRequest' })
-export const UpdateProjectRequest = z.object({ name: ProjectName }).meta({ id: 'UpdateProjectRequest' })
+const RetentionDays = z
+  .number({ error: 'retention_days must be a whole number of days or null' })
+  .int('retention_days must be a whole number of days')
+  .min(1, 'retention_days must be at least 1')
+  .max(36500, 'retention_days must be at most 36500')
+  .nullable()
+
+export const UpdateProjectRequest = z
+  .object({ name: ProjectName.optional(), retention_days: RetentionDays.optional() })
+  .refine((b) => b.name !== undefined || b.retention_days !== undefined, { message: 'send name and/or retention_days' })
+  .meta({ id: 'UpdateProjectRequest' })
+export type UpdateProjectRequest = z.infer<typeof UpdateProjectRequest>
 
 export const ApiKey = z
   .object({

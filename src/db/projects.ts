@@ -32,8 +32,25 @@ export async function insertProject(db: Executor, name: string, isDefault = fals
     .executeTakeFirstOrThrow()
 }
 
-export async function renameProject(db: Executor, id: string, name: string): Promise<ProjectRow | undefined> {
-  return db.updateTable('projects').set({ name, updated_at: sql<Date>`now()` }).where('id', '=', id).returningAll().executeTakeFirst()
+/** Renames and/or sets settings keys (merged into projects.settings; a null value removes the key). */
+export async function updateProject(
+  db: Executor,
+  id: string,
+  change: { name?: string; settings?: Record<string, unknown> },
+): Promise<ProjectRow | undefined> {
+  const settings = change.settings
+  return db
+    .updateTable('projects')
+    .set((eb) => ({
+      ...(change.name !== undefined ? { name: change.name } : {}),
+      ...(settings
+        ? { settings: sql<string>`jsonb_strip_nulls(${eb.ref('settings')} || ${JSON.stringify(settings)}::jsonb)` }
+        : {}),
+      updated_at: sql<Date>`now()`,
+    }))
+    .where('id', '=', id)
+    .returningAll()
+    .executeTakeFirst()
 }
 
 export async function deleteProject(db: Executor, id: string): Promise<boolean> {

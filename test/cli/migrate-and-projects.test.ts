@@ -97,6 +97,20 @@ describe('continua projects (direct database access)', () => {
     assert.match(res.stderr, /^Error: No project with id or name "agent-one"/)
   })
 
+  it('sets trace retention with projects update', async () => {
+    const env = { DATABASE_URL: t.url }
+    let res = await runCli(['projects', 'create', 'kept'], env)
+    assert.equal(res.code, 0, res.stderr)
+    res = await runCli(['projects', 'update', 'kept', '--retention-days', '14', '--json'], env)
+    assert.equal(res.code, 0, res.stderr)
+    assert.equal(JSON.parse(res.stdout).retention_days, 14)
+    res = await runCli(['projects', 'update', 'kept', '--retention-days', 'off'], env)
+    assert.match(res.stdout, /traces kept forever/)
+    res = await runCli(['projects', 'update', 'kept', '--retention-days', 'soon'], env)
+    assert.equal(res.code, 2)
+    assert.match(res.stderr, /retention_days/)
+  })
+
   it('rejects bad names and protects the default project unless forced', async () => {
     const env = { DATABASE_URL: t.url }
     let res = await runCli(['projects', 'create', ''], env)
