@@ -18,6 +18,8 @@ interface Data {
   trace: TraceDetail
   spans: Span[]
   events: TimelineEvent[]
+  /** The timeline has more events than the page loads (very large traces). */
+  eventsCapped?: boolean
   payloadsInline: boolean
 }
 
@@ -29,24 +31,31 @@ async function loadStaged(id: string, update: (fn: (d: Data | undefined) => Data
   const [trace, light] = await Promise.all([api.trace(id), api.spans(id, false)])
   update((d) => ({ trace, spans: light.spans, events: d?.trace.id === id ? d.events : [], payloadsInline: false }))
   const withPayloads = trace.total_spans <= PAYLOADS_INLINE_MAX_SPANS ? api.spans(id, true) : undefined
-  const events = await loadEvents(id)
-  update((d) => d && { ...d, events })
+  const { events, capped } = await loadEvents(id)
+  update((d) => d && { ...d, events, eventsCapped: capped })
   if (withPayloads) {
     const full = await withPayloads
     update((d) => d && { ...d, spans: full.spans, payloadsInline: true })
   }
 }
 
-async function loadEvents(id: string): Promise<TimelineEvent[]> {
+const MAX_EVENT_PAGES = 40
+
+async function loadEvents(id: string): Promise<{ events: TimelineEvent[]; capped: boolean }> {
   const out: TimelineEvent[] = []
   let after: string | undefined
-  for (let page = 0; page < 40; page++) {
+  let capped = false
+  for (let page = 0; ; page++) {
     const r = await api.events(id, after)
     out.push(...r.events)
     if (!r.has_more || !r.next_cursor) break
+    if (page + 1 >= MAX_EVENT_PAGES) {
+      capped = true
+      break
+    }
     after = r.next_cursor
   }
-  return out.sort((a, b) => a.timestamp.localeCompare(b.timestamp))
+  return { events: out.sort((a, b) => a.timestamp.localeCompare(b.timestamp)), capped }
 }
 
 /** Server-sent change notices read through fetch, so credentials can go in headers. */
@@ -191,6 +200,7 @@ export function TraceDetailPage({ id }: { id: string }) {
           <Inspector trace={trace} node={selected} events={data.events} payloadsInline={data.payloadsInline} />
         </div>
       ) : null}
+      {section === 'timeline' && data.eventsCapped ? <div className="banner warn small">Showing the first {fmtInt(data.events.length)} events of this trace; export or use the API (`/events` with cursors) for the rest.</div> : null}
       {section === 'timeline' ? <Timeline events={data.events} /> : null}
       {section === 'logs' ? <Logs events={data.events} trace={trace} /> : null}
       {section === 'metrics' ? <Metrics spans={data.spans} events={data.events} /> : null}
