@@ -64,7 +64,8 @@ export function traceRoutes(db: Kysely<DB>, options: TraceRouteOptions): Router 
     await runTraceStream(
       {
         write: (chunk) => void res.write(chunk),
-        onClose: (fn) => res.on('close', fn),
+        // The client may already be gone (it can hang up while the stream reads its start point).
+        onClose: (fn) => (res.closed || req.socket.destroyed ? fn() : res.on('close', fn)),
         end: () => res.end(),
         stopping: () => httpServer !== undefined && !httpServer.listening,
       },
