@@ -1,0 +1,33 @@
+import { Box, Text } from 'ink'
+import { formatCost, formatDuration, formatTokens } from '../../src/cli/output.js'
+import type { TraceView } from '../state/types.js'
+import { DetailPane } from './DetailPane.js'
+import { SpanTree } from './SpanTree.js'
+
+// One trace: header, span tree + waterfall on the left, the selected span's detail on the right.
+
+export function TraceScreen({ view, height, width, now }: { view: TraceView; height: number; width: number; now: number }) {
+  const t = view.trace
+  if (!t) return <Text color={view.error ? 'red' : undefined}>{view.error ?? `Loading ${view.ref}…`}</Text>
+  const treeWidth = Math.floor(width * 0.62)
+  const selected = view.rows[view.cursor]?.node.span
+  const events = selected ? view.events.filter((e) => e.span_id === selected.span_id) : []
+  const live = view.live === 'sse' ? '● live' : view.live === 'polling' ? '○ polling' : view.live === 'loading' ? '… loading' : ''
+  const bodyHeight = Math.max(1, height - 1)
+  return (
+    <Box flexDirection="column" height={height}>
+      <Text wrap="truncate">
+        <Text bold>{t.name}</Text>
+        <Text color={t.status === 'FAILED' ? 'red' : t.status === 'RUNNING' ? 'blue' : 'green'}>{` ${t.status}`}</Text>
+        <Text dimColor>{`  ${formatDuration(t.duration_ms)}  ${view.spans.length} spans  tokens ${formatTokens(t.total_tokens_in)}/${formatTokens(t.total_tokens_out)}  ${formatCost(t.total_cost_usd_decimal)}  ${t.error_count ? t.error_count + ' errors  ' : ''}${view.runId ? 'run ' + view.runId + '  ' : ''}${live}`}</Text>
+      </Text>
+      <Box height={bodyHeight}>
+        <SpanTree rows={view.rows} cursor={view.cursor} height={bodyHeight} width={treeWidth} axisStart={view.tree?.start ?? 0} axisEnd={view.tree?.end ?? 1} now={now} focused={view.focus === 'tree'} />
+        <Box width={1} height={bodyHeight}>
+          <Text dimColor>{'│\n'.repeat(bodyHeight).trimEnd()}</Text>
+        </Box>
+        <DetailPane span={selected} events={events} depth={view.jsonDepth} scroll={view.detailScroll} height={bodyHeight} width={width - treeWidth - 2} focused={view.focus === 'detail'} />
+      </Box>
+    </Box>
+  )
+}
