@@ -266,14 +266,31 @@ describe('web debugger in chromium', { skip }, () => {
       spans: [{ trace_id: 'live-web', span_id: 'root', name: 'live root', type: 'agent', start_time: at(0), status: 'running' }],
     })
     const trace = await traceByName('live-web')
-    await go(`/traces/${trace.id}`)
-    await page.locator('.span-row', { hasText: 'live root' }).waitFor()
-    assert.equal(await page.locator('.span-row', { hasText: 'late tool call' }).count(), 0)
-    await ingestSync(fx.t.db, fx.demoProjectId, {
-      batch_key: 'live-2',
-      spans: [{ trace_id: 'live-web', span_id: 'late', parent_span_id: 'root', name: 'late tool call', type: 'tool', start_time: at(5), end_time: at(6), status: 'completed' }],
-    })
-    await page.locator('.span-row', { hasText: 'late tool call' }).waitFor({ timeout: 10_000 })
+    let spanLoads = 0
+    const count = (r: { url(): string }) => void (r.url().includes(`/api/traces/${trace.id}/spans`) && spanLoads++)
+    page.on('request', count)
+    try {
+      await go(`/traces/${trace.id}`)
+      await page.locator('.span-row', { hasText: 'live root' }).waitFor()
+      await page.getByText('LIVE', { exact: true }).waitFor()
+      const loadsBefore = spanLoads
+      assert.equal(await page.locator('.span-row', { hasText: 'late tool call' }).count(), 0)
+      await ingestSync(fx.t.db, fx.demoProjectId, {
+        batch_key: 'live-2',
+        spans: [{ trace_id: 'live-web', span_id: 'late', parent_span_id: 'root', name: 'late tool call', type: 'tool', start_time: at(5), end_time: at(6), status: 'completed' }],
+      })
+      await page.locator('.span-row', { hasText: 'late tool call' }).waitFor({ timeout: 10_000 })
+      assert.equal(spanLoads, loadsBefore, 'the new span came over the stream, without reloading the span list')
+      // When the trace ends the page reloads once and shows the final state.
+      await ingestSync(fx.t.db, fx.demoProjectId, {
+        batch_key: 'live-3',
+        traces: [{ trace_id: 'live-web', name: 'live agent', status: 'completed', start_time: at(0), end_time: at(7) }],
+        spans: [{ trace_id: 'live-web', span_id: 'root', name: 'live root', type: 'agent', start_time: at(0), end_time: at(7), status: 'completed' }],
+      })
+      await page.locator('.page-head .badge', { hasText: 'completed' }).waitFor({ timeout: 10_000 })
+    } finally {
+      page.off('request', count)
+    }
   })
 
   it('opens a 10,000-span trace with only visible rows in the DOM (timing recorded)', async () => {

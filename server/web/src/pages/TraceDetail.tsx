@@ -6,6 +6,7 @@ import { VirtualList } from '../components/VirtualList.js'
 import { download, fmtBytes, fmtCost, fmtDuration, fmtInt, fmtTime, copy } from '../format.js'
 import { Link, setQuery, useLocation } from '../router.js'
 import { RunDetail } from './RunDetail.js'
+import { parseSse, type StreamMessage } from '../sse.js'
 import { ancestors, buildTree, defaultExpansion, flatten, openWaits, primaryFailure, retrySafety, SEMANTIC, type TreeNode } from '../trace-model.js'
 
 // The trace workspace: failure summary, virtualised span tree with waterfall and keyboard
@@ -58,30 +59,43 @@ async function loadEvents(id: string): Promise<{ events: TimelineEvent[]; capped
   return { events: out.sort((a, b) => a.timestamp.localeCompare(b.timestamp)), capped }
 }
 
-/** Server-sent change notices read through fetch, so credentials can go in headers. */
-function useTraceStream(id: string, enabled: boolean, onChange: () => void) {
-  const cb = useRef(onChange)
-  cb.current = onChange
+/**
+ * Live changes of a running trace over GET /api/traces/{id}/stream, read through fetch so the
+ * credentials travel in headers. Resumes after the newest change already loaded; messages are
+ * delivered in small batches.
+ */
+function useTraceStream(id: string, enabled: boolean, after: () => number, onMessages: (m: StreamMessage[]) => void) {
+  const cb = useRef(onMessages)
+  cb.current = onMessages
+  const afterRef = useRef(after)
+  afterRef.current = after
   const [live, setLive] = useState(false)
   useEffect(() => {
     if (!enabled) return
     const abort = new AbortController()
+    let pending: StreamMessage[] = []
     let timer: ReturnType<typeof setTimeout> | undefined
-    const poke = () => {
-      clearTimeout(timer)
-      timer = setTimeout(() => cb.current(), 250)
+    const flush = () => {
+      timer = undefined
+      const batch = pending
+      pending = []
+      if (batch.length) cb.current(batch)
     }
     ;(async () => {
       while (!abort.signal.aborted) {
         try {
-          const res = await fetch(apiUrl(`/api/traces/${id}/stream`), { headers: authHeaders(), signal: abort.signal })
+          const res = await fetch(apiUrl(`/api/traces/${id}/stream`, { query: { after: afterRef.current() } }), { headers: authHeaders(), signal: abort.signal })
           if (!res.ok || !res.body) throw new Error(String(res.status))
           setLive(true)
           const reader = res.body.pipeThrough(new TextDecoderStream()).getReader()
+          let buffer = ''
           for (;;) {
             const { value, done } = await reader.read()
             if (done) break
-            if (/^event: (?!ready)/m.test(value) || /^data: /m.test(value.replace(/^event: ready\ndata: .*$/m, ''))) poke()
+            const parsed = parseSse(buffer + value)
+            buffer = parsed.rest
+            pending.push(...parsed.messages.filter((m) => m.event !== 'ready'))
+            if (pending.length && !timer) timer = setTimeout(flush, 150)
           }
         } catch {
           // reconnect below
@@ -98,6 +112,39 @@ function useTraceStream(id: string, enabled: boolean, onChange: () => void) {
   return live
 }
 
+/** Applies streamed trace, span and event changes to the loaded data. */
+function applyChanges(d: Data, messages: StreamMessage[]): Data {
+  let trace = d.trace
+  const spans = new Map(d.spans.map((s) => [s.id, s]))
+  const events = [...d.events]
+  const seen = new Set(events.map((e) => e.id))
+  for (const m of messages) {
+    if (m.event === 'trace') trace = { ...trace, ...(m.data as Partial<TraceDetail>) }
+    else if (m.event === 'span') {
+      const s = m.data as Span
+      const old = spans.get(s.id)
+      // Keep payloads we already have when the change arrives without them.
+      spans.set(s.id, old && s.input === undefined && s.output === undefined ? { ...old, ...s, input: old.input, output: old.output, metadata: s.metadata ?? old.metadata } : s)
+    } else if (m.event === 'event') {
+      const e = m.data as TimelineEvent
+      if (!seen.has(e.id)) {
+        seen.add(e.id)
+        events.push(e)
+      }
+    }
+  }
+  events.sort((a, b) => a.timestamp.localeCompare(b.timestamp))
+  return { ...d, trace, spans: [...spans.values()], events }
+}
+
+function maxChangeSeq(d: Data | undefined): number {
+  if (!d) return 0
+  let max = d.trace.change_seq
+  for (const s of d.spans) if (s.change_seq > max) max = s.change_seq
+  for (const e of d.events) if (e.source === 'explicit' && e.change_seq > max) max = e.change_seq
+  return max
+}
+
 type Section = 'overview' | 'timeline' | 'logs' | 'metrics' | 'engine'
 
 export function TraceDetailPage({ id }: { id: string }) {
@@ -109,7 +156,19 @@ export function TraceDetailPage({ id }: { id: string }) {
     void reload()
   }, [reload])
   const running = data?.trace.status === 'RUNNING'
-  const live = useTraceStream(id, running, reload)
+  const dataRef = useRef(data)
+  dataRef.current = data
+  const live = useTraceStream(
+    id,
+    running,
+    () => maxChangeSeq(dataRef.current),
+    (messages) => {
+      const finished = messages.some((m) => m.event === 'trace' && (m.data as { status?: string }).status !== 'RUNNING')
+      setData((d) => d && applyChanges(d, messages))
+      // Lifecycle markers and rollups are read-time; reload everything once the trace ends.
+      if (finished) void reload()
+    },
+  )
   // Fallback poll while running in case the stream is unavailable.
   useEffect(() => {
     if (!running || live) return
@@ -200,7 +259,7 @@ export function TraceDetailPage({ id }: { id: string }) {
           <Inspector trace={trace} node={selected} events={data.events} payloadsInline={data.payloadsInline} />
         </div>
       ) : null}
-      {section === 'timeline' && data.eventsCapped ? <div className="banner warn small">Showing the first {fmtInt(data.events.length)} events of this trace; export or use the API (`/events` with cursors) for the rest.</div> : null}
+      {section === 'timeline' && data.eventsCapped ? <div className="banner warn small">Showing the first {fmtInt(data.events.length)} events of this trace; the API (`GET /api/traces/{'{id}'}/events` with cursors) has the rest.</div> : null}
       {section === 'timeline' ? <Timeline events={data.events} /> : null}
       {section === 'logs' ? <Logs events={data.events} trace={trace} /> : null}
       {section === 'metrics' ? <Metrics spans={data.spans} events={data.events} /> : null}
