@@ -312,4 +312,18 @@ describe('TypeScript SDK: tracing', () => {
       await small.close()
     }
   })
+
+  it('sampleRate: a trace sampled out runs normally and records nothing, spans and events included', async () => {
+    const none = client({ sampleRate: 0 })
+    const value = await none.withSession({ sessionId: 'sampled-out', name: 'never sent' }, () =>
+      none.trace('sampled out', async () => none.span('inner', async (s) => (s.log('x').metric('m', 1), 7))),
+    )
+    assert.equal(value, 7)
+    assert.equal(none.pending, 0)
+    assert.deepEqual(await none.flush(), [])
+    const half = client({ sampleRate: 0.5, batchSize: 1000 })
+    for (let i = 0; i < 200; i++) await half.trace('coin', async () => {})
+    assert.ok(half.pending > 100 && half.pending < 300, `about half of 200 traces (2 records each): ${half.pending}`)
+    assert.throws(() => client({ sampleRate: 1.5 }), /sampleRate/)
+  })
 })

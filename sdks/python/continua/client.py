@@ -6,6 +6,7 @@ import atexit
 import json
 import logging
 import os
+import random
 import threading
 import time
 import uuid
@@ -50,6 +51,7 @@ class Continua:
         timeout: float = 30.0,
         max_queue_size: int = 10_000,
         on_error: Optional[Callable[[IngestFailure], None]] = None,
+        sample_rate: float = 1.0,
         environment: Optional[str] = None,
         release: Optional[str] = None,
     ) -> None:
@@ -67,6 +69,9 @@ class Continua:
         self.batch_size = batch_size
         self.flush_interval = flush_interval
         self.max_queue_size = max_queue_size
+        if not 0.0 <= sample_rate <= 1.0:
+            raise ValueError("Continua: sample_rate must be between 0 and 1")
+        self.sample_rate = sample_rate
         self.on_error = on_error
         self.environment = environment
         self.release = release
@@ -231,6 +236,10 @@ class Continua:
         return ids
 
     # --- sessions -------------------------------------------------------------------------------
+
+    def sampled(self) -> bool:
+        """Whether a new trace is recorded (decided once per trace; its spans and events follow)."""
+        return self.sample_rate >= 1.0 or random.random() < self.sample_rate
 
     def _announce_session(self, session_id: str, name: Optional[str], user_id: Optional[str], metadata: Optional[dict[str, Any]]) -> None:
         if not (name or user_id or metadata) or session_id in self._sent_sessions:

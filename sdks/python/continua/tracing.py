@@ -210,7 +210,9 @@ class TraceContext(_Decorating):
             self.user_id = self.user_id or sess.user_id
             self.metadata = {**sess.metadata, **self.metadata}
         self.start_time = _now()
-        self._client = _client()
+        client = _client()
+        # A trace sampled out records nothing; its spans and events take their client from it.
+        self._client = client if client is not None and client.sampled() else None
         if self._client is not None:
             if sess is not None and self.session_id == sess.session_id:
                 self._client._announce_session(sess.session_id, sess.name, sess.user_id, sess.metadata)

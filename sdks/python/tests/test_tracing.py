@@ -240,6 +240,26 @@ class RetryTest(unittest.TestCase):
         finally:
             server.close()
 
+    def test_sample_rate(self) -> None:
+        client = Continua.init(api_key="k", endpoint="http://127.0.0.1:1", flush_interval=0, sample_rate=0.0)
+        try:
+            with continua.session("never", name="never sent"):
+                with trace("sampled out"):
+                    with span("inner") as s:
+                        s.log("x").metric("m", 1)
+            self.assertEqual(client.pending, 0)
+            self.assertEqual(client.flush(), [])
+            half = Continua.init(api_key="k", endpoint="http://127.0.0.1:1", flush_interval=0, sample_rate=0.5)
+            for _ in range(200):
+                with trace("coin"):
+                    pass
+            self.assertTrue(100 < half.pending < 300, half.pending)
+            half._queue.clear()
+            with self.assertRaises(ValueError):
+                Continua(api_key="k", sample_rate=2)
+        finally:
+            Continua.init(api_key="k", endpoint="http://127.0.0.1:1", flush_interval=0).shutdown()
+
     def test_bounded_queue_reports_overflow(self) -> None:
         failures: list[IngestFailure] = []
         client = Continua(api_key="k", endpoint="http://127.0.0.1:1", flush_interval=0, max_queue_size=2, max_retries=0, on_error=failures.append)

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto'
 import { ContinuaApiError, defaultEndpoint, requestJson, sleep, type HttpOptions } from './http.js'
-import { SpanHandle, TraceHandle, currentSession, currentSpan, currentTrace, storage, type RecordSink, type SessionInfo, type SpanOptions, type TraceOptions } from './tracing.js'
+import { DISCARD, SpanHandle, TraceHandle, currentSession, currentSpan, currentTrace, storage, type RecordSink, type SessionInfo, type SpanOptions, type TraceOptions } from './tracing.js'
 import type { BatchStatus, EventRecord, IngestBatch, IngestResponse, SessionRecord, SpanRecord, TraceRecord } from './types.js'
 
 export type IngestMode = 'sync' | 'async' | 'server_default'
@@ -35,6 +35,8 @@ export interface ContinuaOptions {
   baseDelayMs?: number
   maxDelayMs?: number
   timeoutMs?: number
+  /** Share of traces recorded, 0..1 (default 1). Decided per trace; its spans and events follow. */
+  sampleRate?: number
   /** Called for every batch that could not be delivered. */
   onError?: (failure: IngestFailure) => void
   logger?: Logger
@@ -64,6 +66,7 @@ export class Continua implements RecordSink {
   private readonly maxQueueSize: number
   private readonly onError?: (failure: IngestFailure) => void
   private readonly logger: Logger
+  private readonly sampleRate: number
   private readonly environment?: string
   private readonly release?: string
   private queue: QueuedItem[] = []
@@ -82,6 +85,8 @@ export class Continua implements RecordSink {
     if (!INGEST_MODES.includes(this.ingestMode)) throw new TypeError(`Continua: ingestMode must be one of ${INGEST_MODES.join(', ')}`)
     this.batchSize = positive('batchSize', options.batchSize ?? 100)
     this.maxQueueSize = positive('maxQueueSize', options.maxQueueSize ?? 10_000)
+    this.sampleRate = options.sampleRate ?? 1
+    if (!(this.sampleRate >= 0 && this.sampleRate <= 1)) throw new TypeError('Continua: sampleRate must be between 0 and 1')
     this.onError = options.onError
     this.logger = options.logger ?? consoleLogger
     this.environment = options.environment
@@ -223,7 +228,8 @@ export class Continua implements RecordSink {
   /** Runs fn inside a new trace; its return value becomes the output unless one was set. */
   async trace<T>(name: string, fn: (trace: TraceHandle) => Promise<T> | T, options: TraceOptions = {}): Promise<T> {
     const session = currentSession()
-    const handle = new TraceHandle(this, name, {
+    const sampled = this.sampleRate >= 1 || Math.random() < this.sampleRate
+    const handle = new TraceHandle(sampled ? this : DISCARD, name, {
       environment: this.environment,
       release: this.release,
       ...options,
@@ -231,7 +237,7 @@ export class Continua implements RecordSink {
       userId: options.userId ?? session?.userId,
       metadata: { ...(session?.metadata ?? {}), ...(options.metadata ?? {}) },
     })
-    if (handle.sessionId && session && handle.sessionId === session.sessionId) this.announceSession(session)
+    if (sampled && handle.sessionId && session && handle.sessionId === session.sessionId) this.announceSession(session)
     handle.start()
     return storage.run({ session, trace: handle, span: undefined }, async () => {
       try {
@@ -254,7 +260,7 @@ export class Continua implements RecordSink {
     const trace = currentTrace()
     if (!trace) return this.trace(name, () => this.span(name, fn, options))
     const parent = currentSpan()
-    const handle = new SpanHandle(this, name, trace, parent, options)
+    const handle = new SpanHandle(trace.sink, name, trace, parent, options)
     handle.start()
     return storage.run({ ...storage.getStore(), trace, span: handle }, async () => {
       try {

@@ -30,6 +30,9 @@ export const storage = new AsyncLocalStorage<Context>()
 
 export const now = () => new Date().toISOString()
 
+/** The sink of traces that were sampled out: records are built and dropped on purpose. */
+export const DISCARD: RecordSink = { enqueue() {} }
+
 export function currentTrace(): TraceHandle | undefined {
   return storage.getStore()?.trace
 }
@@ -64,7 +67,8 @@ export class TraceHandle {
   private spanSequence = 0
 
   constructor(
-    private readonly sink: RecordSink,
+    /** Where this trace's records go (the client, or nowhere for a trace sampled out). */
+    readonly sink: RecordSink,
     readonly name: string,
     private readonly options: TraceOptions & { sessionId?: string },
   ) {
