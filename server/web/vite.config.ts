@@ -9,6 +9,13 @@ export default defineConfig({
   root: here,
   base: '/',
   logLevel: 'warn',
+  // `npm run dev:web`: the app on Vite's dev server, the API from a `continua serve` on 8080.
+  server: {
+    proxy: {
+      '/api': process.env.CONTINUA_API_URL ?? 'http://127.0.0.1:8080',
+      '/v1': process.env.CONTINUA_API_URL ?? 'http://127.0.0.1:8080',
+    },
+  },
   build: {
     outDir: fileURLToPath(new URL('../../dist/web', import.meta.url)),
     emptyOutDir: true,
