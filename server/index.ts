@@ -64,7 +64,7 @@ export async function startServe(options: ServeOptions): Promise<RunningServer> 
       auth.demoLabel = config.demo.label
       say(`Public demo: project "${seeded.project.name}" is readable without credentials; every change is refused.`)
     }
-    const app = createApp({ db: database.db, logger, auth, maxBodyBytes: config.maxBodyBytes, pool: database.pool, ingest: config.ingest, otlpMaxBodyBytes: config.otlpMaxBodyBytes })
+    const app = createApp({ db: database.db, logger, auth, maxBodyBytes: config.maxBodyBytes, pool: database.pool, ingest: config.ingest, otlpMaxBodyBytes: config.otlpMaxBodyBytes, rateLimits: config.rateLimits })
     server = http.createServer(app)
     server.keepAliveTimeout = 65_000
     server.requestTimeout = 60_000

@@ -14,7 +14,17 @@ export interface TestServer {
  * The real express app on a real port. `host` is the address the app believes it is bound to
  * (it decides local mode); the socket always listens on 127.0.0.1.
  */
-export async function startTestServer(db: Kysely<DB>, options: { adminToken?: string; host?: string; maxBodyBytes?: number; pool?: import('pg').Pool; ingest?: import('../../src/config.js').IngestSettings } = {}): Promise<TestServer> {
+export async function startTestServer(
+  db: Kysely<DB>,
+  options: {
+    adminToken?: string
+    host?: string
+    maxBodyBytes?: number
+    pool?: import('pg').Pool
+    ingest?: import('../../src/config.js').IngestSettings
+    rateLimits?: import('../../src/config.js').RateLimitSettings
+  } = {},
+): Promise<TestServer> {
   const logger = createLogger({ level: (process.env.TEST_LOG_LEVEL as 'warn') ?? 'error', format: 'pretty' })
   const app = createApp({
     db,
@@ -23,6 +33,7 @@ export async function startTestServer(db: Kysely<DB>, options: { adminToken?: st
     maxBodyBytes: options.maxBodyBytes ?? 1024 * 1024,
     pool: options.pool,
     ingest: options.ingest,
+    rateLimits: options.rateLimits,
   })
   const server = http.createServer(app)
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
