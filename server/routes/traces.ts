@@ -10,7 +10,7 @@ import type { Logger } from '../../src/logger.js'
 import type { ChangeFeed } from '../../src/observe/change-feed.js'
 import { parseStreamAfter, runTraceStream } from '../../src/observe/stream.js'
 import { readTimeline } from '../../src/observe/timeline.js'
-import { getTraceDetail, listTraces, listTraceSpans, requireTrace } from '../../src/observe/traces.js'
+import { getTraceDetail, listTraces, listTraceSpans, requireTrace, traceSpanSummariesJson } from '../../src/observe/traces.js'
 import { principalOf } from '../middleware/auth.js'
 
 export interface TraceRouteOptions {
@@ -38,7 +38,11 @@ export function traceRoutes(db: Kysely<DB>, options: TraceRouteOptions): Router 
   router.get('/api/traces/:id/spans', async (req, res) => {
     const scope = scopeOf(req, res)
     const query = parseInput(SpanListQuery, req.query, 'query')
-    res.json({ spans: await listTraceSpans(db, scope, req.params.id, { payloads: query.include_payloads }) })
+    if (query.include_payloads === false) {
+      res.type('application/json').send(await traceSpanSummariesJson(db, scope, req.params.id))
+      return
+    }
+    res.json({ spans: await listTraceSpans(db, scope, req.params.id) })
   })
 
   router.get('/api/traces/:id/events', async (req, res) => {

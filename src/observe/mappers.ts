@@ -98,7 +98,7 @@ export function traceDetailToWire(row: TraceListRow): TraceDetail {
   }
 }
 
-export function spanToWire(row: SpanRow, options: { payloads?: boolean } = {}): Span {
+export function spanToWire(row: SpanRow): Span {
   const cost = row.total_cost == null ? undefined : normalizeDecimal(row.total_cost)
   const span: Span = {
     id: row.id,
@@ -131,15 +131,12 @@ export function spanToWire(row: SpanRow, options: { payloads?: boolean } = {}): 
     output_truncated: row.output_truncated,
     output_original_size_bytes: opt(row.output_original_size_bytes),
     output_truncation_reason: opt(row.output_truncation_reason),
+    input: row.input ?? null,
+    output: row.output ?? null,
+    metadata: jsonObject(row.metadata),
     sequence: opt(row.sequence),
     depth: opt(row.depth),
     change_seq: Number(row.change_seq),
-  }
-  // Assigned rather than deleted when left out: deleting keys makes every object slow to build.
-  if (options.payloads !== false) {
-    span.input = row.input ?? null
-    span.output = row.output ?? null
-    span.metadata = jsonObject(row.metadata)
   }
   return span
 }

@@ -58,7 +58,13 @@ export async function getTraceDetail(db: Kysely<DB>, projectId: string | undefin
   return traceDetailToWire(await requireTrace(db, projectId, id))
 }
 
-export async function listTraceSpans(db: Kysely<DB>, projectId: string | undefined, id: string, options: { payloads?: boolean } = {}): Promise<Span[]> {
+/** The light span list (no payloads) as JSON text of `{"spans": [...]}`, serialised by Postgres. */
+export async function traceSpanSummariesJson(db: Kysely<DB>, projectId: string | undefined, id: string): Promise<string> {
   const trace = await requireTrace(db, projectId, id)
-  return (await q.listSpans(db, trace.project_id, trace.id, options)).map((row) => spanToWire(row, options))
+  return `{"spans":${await q.spanSummariesJson(db, trace.project_id, trace.id)}}`
+}
+
+export async function listTraceSpans(db: Kysely<DB>, projectId: string | undefined, id: string): Promise<Span[]> {
+  const trace = await requireTrace(db, projectId, id)
+  return (await q.listSpans(db, trace.project_id, trace.id)).map((row) => spanToWire(row))
 }

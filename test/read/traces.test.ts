@@ -182,6 +182,11 @@ describe('trace read APIs over HTTP', () => {
     assert.deepEqual(light.body.spans.map((s: { span_id: string }) => s.span_id), ['root', 'llm-1', 'ret-1'])
     assert.ok(light.body.spans.every((s: object) => !('input' in s) && !('output' in s) && !('metadata' in s)))
     assert.equal(light.body.spans[1].tokens_in, 120)
+    for (const tr of [traces.plan!, traces.fail!]) {
+      const full = (await get(`/api/traces/${tr.id}/spans`)).body.spans.map(({ input: _i, output: _o, metadata: _m, ...rest }: Record<string, unknown>) => rest)
+      const summaries = (await get(`/api/traces/${tr.id}/spans?include_payloads=false`)).body.spans
+      assert.deepEqual(summaries, full, 'the Postgres-built summaries match the mapper field for field')
+    }
     const bad = await get(`/api/traces/${traces.plan!.id}/spans?include_payloads=maybe`)
     assert.equal(bad.status, 400)
     assert.match(bad.body.message, /include_payloads/)
