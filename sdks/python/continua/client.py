@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import atexit
 import json
 import logging
@@ -210,6 +211,13 @@ class Continua:
             if time.monotonic() >= deadline:
                 raise TimeoutError(f"batch {batch_id} still {body.get('status')} after {timeout}s")
             time.sleep(poll_interval)
+
+    async def flush_async(self) -> list[str]:
+        """flush() for asyncio code: runs on a worker thread, so the event loop keeps going."""
+        return await asyncio.to_thread(self.flush)
+
+    async def wait_for_batch_async(self, batch_id: str, timeout: float = 30.0, poll_interval: float = 1.0) -> dict[str, Any]:
+        return await asyncio.to_thread(self.wait_for_batch, batch_id, timeout, poll_interval)
 
     def _run(self) -> None:
         while not self._stopped.is_set():
