@@ -40,6 +40,7 @@ export function Sessions() {
                 <th>Session</th>
                 <th>User</th>
                 <th className="num">Traces</th>
+                <th>Last active</th>
                 <th>Created</th>
               </tr>
             </thead>
@@ -54,6 +55,7 @@ export function Sessions() {
                   </td>
                   <td>{s.user_id ?? '—'}</td>
                   <td className="num">{fmtInt(s.trace_count)}</td>
+                  <td title={fmtTime(s.last_activity_at)}>{fmtAgo(s.last_activity_at)}</td>
                   <td title={fmtTime(s.created_at)}>{fmtAgo(s.created_at)}</td>
                 </tr>
               ))}

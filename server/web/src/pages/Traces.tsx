@@ -16,6 +16,15 @@ function toIso(local: string): string | undefined {
   return Number.isNaN(d.getTime()) ? undefined : d.toISOString()
 }
 
+/** An RFC 3339 time as the value of a datetime-local input (local time, minutes). */
+function toLocalInput(iso: string | undefined): string | undefined {
+  if (!iso) return undefined
+  const d = new Date(iso)
+  if (Number.isNaN(d.getTime())) return undefined
+  const pad = (n: number) => String(n).padStart(2, '0')
+  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}T${pad(d.getHours())}:${pad(d.getMinutes())}`
+}
+
 export function Traces() {
   const { query } = useLocation()
   const filters: Record<string, string | undefined> = {}
@@ -56,11 +65,11 @@ export function Traces() {
         <DraftInput name="min_duration_ms" label="Min duration (ms)" value={filters.min_duration_ms} type="number" />
         <label className="field">
           <span>From</span>
-          <input className="input small" type="datetime-local" aria-label="Started from" defaultValue={filters.start_time_from?.slice(0, 16)} onChange={(e) => setQuery({ start_time_from: toIso(e.target.value), offset: undefined })} />
+          <input key={filters.start_time_from ?? ''} className="input small" type="datetime-local" aria-label="Started from" defaultValue={toLocalInput(filters.start_time_from)} onChange={(e) => setQuery({ start_time_from: toIso(e.target.value), offset: undefined })} />
         </label>
         <label className="field">
           <span>To</span>
-          <input className="input small" type="datetime-local" aria-label="Started to" defaultValue={filters.start_time_to?.slice(0, 16)} onChange={(e) => setQuery({ start_time_to: toIso(e.target.value), offset: undefined })} />
+          <input key={filters.start_time_to ?? ''} className="input small" type="datetime-local" aria-label="Started to" defaultValue={toLocalInput(filters.start_time_to)} onChange={(e) => setQuery({ start_time_to: toIso(e.target.value), offset: undefined })} />
         </label>
         <label className="check">
           <input type="checkbox" checked={filters.has_errors === 'true'} onChange={(e) => setQuery({ has_errors: e.target.checked ? 'true' : undefined, offset: undefined })} /> Has errors
