@@ -75,6 +75,7 @@ export class Continua implements RecordSink {
   private readonly exitHook?: () => void
   private readonly lateHook?: () => void
   private closed = false
+  private autoFlushing = false
   private sentSessions = new Set<string>()
 
   constructor(options: ContinuaOptions = {}) {
@@ -132,7 +133,11 @@ export class Continua implements RecordSink {
     // Snapshot now, as plain JSON: later mutation cannot change what is sent, and one
     // unserialisable value cannot sink the whole batch.
     this.queue.push({ kind, record: toJsonSafe(record) } as QueuedItem)
-    if (this.queue.length >= this.batchSize) void this.flush().catch(() => {})
+    // One automatic flush at a time: its drain loop also takes whatever arrives meanwhile.
+    if (this.queue.length >= this.batchSize && !this.autoFlushing) {
+      this.autoFlushing = true
+      void this.flush().finally(() => (this.autoFlushing = false))
+    }
   }
 
   /** Sends raw records (the reference's `ingest`); with `flush`, waits and returns the batch ids. */
