@@ -2,7 +2,7 @@ import type { NextFunction, Request, Response } from 'express'
 import type { Metrics } from '../../src/metrics/registry.js'
 
 // Times every request and records it under its route template (`/api/traces/:id`), so the label
-// set stays bounded whatever paths clients send; unmatched paths share one label.
+// set stays bounded whatever paths clients send; requests answered before any route matched share route="none".
 
 export function httpMetrics(metrics: Metrics) {
   return (req: Request, res: Response, next: NextFunction) => {
@@ -20,5 +20,6 @@ function routeLabel(req: Request): string {
   if (typeof path === 'string') return path
   // A route declared on several literal paths (OTLP's aliases): the literal that matched.
   if (Array.isArray(path)) return path.includes(req.path) ? req.path : path[0]!
-  return 'unmatched'
+  // Answered before reaching a route: unknown paths, failed authentication, rate limits.
+  return 'none'
 }
