@@ -88,6 +88,14 @@ export function SessionDetail({ id }: { id: string }) {
                     </span>
                   ) : null}
                   <div className="spacer" />
+                  {(() => {
+                    const parent = t.lineage.type !== 'unlinked' ? traces.find((p) => p.trace_id === t.lineage.parent_trace_id || p.id === t.lineage.parent_trace_id) : undefined
+                    return parent && parent.status !== 'RUNNING' && t.status !== 'RUNNING' ? (
+                      <button className="btn small" onClick={() => navigate(withProject(`/sessions/${id}/compare?baseline_trace_id=${parent.id}&candidate_trace_id=${t.id}`))}>
+                        Compare to parent
+                      </button>
+                    ) : null
+                  })()}
                   <PickButtons id={t.id} status={t.status} baseline={baseline} candidate={candidate} pick={pick} />
                 </div>
                 <div className="semantic small">
