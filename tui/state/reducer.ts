@@ -206,7 +206,7 @@ export function reducer(s: AppState, a: Action): AppState {
       return { ...s, message: { text: a.text, error: a.error === true } }
     case 'key': {
       // Keys typed faster than stdin is read arrive as one chunk ("/plan\r"): one key per char.
-      if (a.input.length > 1 && !a.key.ctrl && !a.key.meta) {
+      if ((a.input.length > 1 || a.input === '\r' || a.input === '\n') && !a.key.return && !a.key.ctrl && !a.key.meta) {
         return [...a.input].reduce<AppState>((acc, ch) => {
           if (ch === '\r' || ch === '\n') return reducer(acc, { type: 'key', input: '', key: { return: true } })
           if (ch === '\u007f' || ch === '\b') return reducer(acc, { type: 'key', input: '', key: { backspace: true } })
