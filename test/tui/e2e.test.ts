@@ -32,7 +32,16 @@ async function until(what: string, test: (text: string) => boolean, timeoutMs = 
   }
 }
 
-describe('continua tui under tmux', () => {
+const HAVE_TMUX = (() => {
+  try {
+    execFileSync('tmux', ['-V'])
+    return true
+  } catch {
+    return false
+  }
+})()
+
+describe('continua tui under tmux', { skip: HAVE_TMUX ? false : 'tmux is not installed (.ci/run installs it)' }, () => {
   let t: TestDatabase
   let server: TestServer
   let worker: EngineWorker
