@@ -209,6 +209,13 @@ describe('web debugger in chromium', { skip }, () => {
       await p.getByTestId('auth-banner').waitFor({ state: 'detached' })
       await p.getByRole('link', { name: 'Traces' }).click()
       await p.getByText('No traces match').waitFor()
+      // A remembered key of another project (the demo) lets the project menu switch to it.
+      const rotated = await api(fx.url, 'POST', `/api/projects/${fx.demoProjectId}/keys`, { body: { name: 'browser' } })
+      await p.evaluate(([id, key]) => localStorage.setItem('continua_project_api_keys', JSON.stringify({ [id!]: { name: 'demo', key } })), [fx.demoProjectId, rotated.body.api_key as string])
+      await p.reload()
+      await p.getByRole('combobox', { name: 'Project' }).selectOption(fx.demoProjectId)
+      await p.getByTestId('traces-table').waitFor()
+      assert.equal(await p.evaluate(() => localStorage.getItem('continua_api_key')), rotated.body.api_key)
     } finally {
       await p.close()
       await guarded.close()

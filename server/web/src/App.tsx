@@ -1,5 +1,5 @@
 import { createContext, useContext, useEffect, useState, useSyncExternalStore, type ReactNode } from 'react'
-import { api, authError, credentials, onAuthChange, type AuthConfig, type Project } from './api.js'
+import { api, authError, credentials, onAuthChange, projectKeys, type AuthConfig, type Project } from './api.js'
 import { CommandPalette } from './components/CommandPalette.js'
 import { ErrorBox, Loading } from './components/ui.js'
 import { useLoad } from './hooks.js'
@@ -27,6 +27,8 @@ export interface Shell {
   projectId: string | undefined
   reloadProjects: () => void
   readOnly: boolean
+  /** The project of the API key in use, if a project key is in use. */
+  keyProjectId: string | undefined
 }
 
 const ShellContext = createContext<Shell | undefined>(undefined)
@@ -115,7 +117,20 @@ function ShellView({ config, mode, authVersion }: { config: AuthConfig; mode: Mo
   const [theme, setTheme] = useState<Theme>(storedTheme())
   const err = useSyncExternalStore(onAuthChange, authError)
   const projectId = query.get('project_id') ?? undefined
-  const list = projects.data?.projects ?? []
+  // With a project API key, projects whose keys this browser remembers are offered too.
+  const remembered = credentials.apiKey() ? projectKeys.all() : {}
+  const listed = projects.data?.projects ?? []
+  const list: Project[] = [
+    ...listed,
+    ...Object.entries(remembered)
+      .filter(([pid]) => !listed.some((p) => p.id === pid))
+      .map(([pid, r]) => ({ id: pid, name: `${r.name} (saved key)`, is_default: false, retention_days: null, created_at: '', updated_at: '' })),
+  ]
+  const selectProject = (pid: string) => {
+    const saved = remembered[pid]
+    if (saved && !listed.some((p) => p.id === pid)) credentials.setApiKey(saved.key)
+    setQuery({ project_id: pid })
+  }
 
   // Force a project selection: the key's project, the demo project, else the first one.
   useEffect(() => {
@@ -141,7 +156,7 @@ function ShellView({ config, mode, authVersion }: { config: AuthConfig; mode: Mo
     return () => window.removeEventListener('keydown', onKey)
   }, [palette])
 
-  const shell: Shell = { config, mode, projects: list, projectId, reloadProjects: projects.reload, readOnly: mode === 'demo' }
+  const shell: Shell = { config, mode, projects: list, projectId, reloadProjects: projects.reload, readOnly: mode === 'demo', keyProjectId: projects.data?.authenticated_project_id }
   const cycleTheme = () => {
     const next: Theme = theme === 'system' ? 'light' : theme === 'light' ? 'dark' : 'system'
     applyTheme(next)
@@ -175,7 +190,7 @@ function ShellView({ config, mode, authVersion }: { config: AuthConfig; mode: Mo
               className="input project-select"
               aria-label="Project"
               value={projectId ?? ''}
-              onChange={(e) => setQuery({ project_id: e.target.value })}
+              onChange={(e) => selectProject(e.target.value)}
             >
               {list.length === 0 ? <option value="">No project</option> : null}
               {list.map((p) => (

@@ -42,6 +42,27 @@ export const credentials = {
   },
 }
 
+const PROJECT_KEYS_STORAGE = 'continua_project_api_keys'
+
+/** API keys this browser has seen for projects (created or rotated here), to switch between them. */
+export const projectKeys = {
+  all(): Record<string, { name: string; key: string }> {
+    try {
+      return JSON.parse(localStorage.getItem(PROJECT_KEYS_STORAGE) ?? '{}') as Record<string, { name: string; key: string }>
+    } catch {
+      return {}
+    }
+  },
+  remember(projectId: string, name: string, key: string) {
+    localStorage.setItem(PROJECT_KEYS_STORAGE, JSON.stringify({ ...projectKeys.all(), [projectId]: { name, key } }))
+  },
+  forget(projectId: string) {
+    const all = projectKeys.all()
+    delete all[projectId]
+    localStorage.setItem(PROJECT_KEYS_STORAGE, JSON.stringify(all))
+  },
+}
+
 let lastAuthError: ApiError | undefined
 const authListeners = new Set<() => void>()
 export function onAuthChange(fn: () => void): () => void {

@@ -1,5 +1,5 @@
 import { useState } from 'react'
-import { api, credentials, type Project } from '../api.js'
+import { api, credentials, projectKeys, type Project } from '../api.js'
 import { useShell } from '../App.js'
 import { Confirm, ErrorBox, KeyReveal, Loading } from '../components/ui.js'
 import { fmtAgo, fmtTime } from '../format.js'
@@ -19,6 +19,7 @@ export function Projects() {
     setError(undefined)
     try {
       const p = await api.createProject(name.trim())
+      projectKeys.remember(p.id, p.name, p.api_key)
       setName('')
       setRevealed({ project: p.id, key: p.api_key })
       shell.reloadProjects()
@@ -61,8 +62,9 @@ export function Projects() {
           onConfirm={async () => {
             const r = await api.rotateProject(confirm.project.id)
             setRevealed({ project: r.id, key: r.api_key })
-            // If this browser used the old key of this project, switch to the new one.
-            if (credentials.apiKey().startsWith('pk_') && shell.mode === 'credentials') credentials.setApiKey(r.api_key)
+            projectKeys.remember(r.id, r.name, r.api_key)
+            // A browser signed in with this project's key switches to the new one (the old is dead).
+            if (credentials.apiKey() && shell.keyProjectId === r.id) credentials.setApiKey(r.api_key)
           }}
           onClose={() => setConfirm(undefined)}
         />
@@ -75,6 +77,7 @@ export function Projects() {
           danger
           onConfirm={async () => {
             await api.deleteProject(confirm.project.id)
+            projectKeys.forget(confirm.project.id)
             if (shell.projectId === confirm.project.id) setQuery({ project_id: undefined })
             shell.reloadProjects()
           }}

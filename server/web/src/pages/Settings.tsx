@@ -1,5 +1,5 @@
 import { useState } from 'react'
-import { credentials } from '../api.js'
+import { credentials, projectKeys } from '../api.js'
 import { useShell } from '../App.js'
 import { startLogin, tokenEmail } from '../oidc.js'
 import { applyTheme, storedTheme, type Theme } from '../theme.js'
@@ -60,6 +60,7 @@ export function Settings() {
         ) : null}
         <ErrorBox error={error} />
       </div>
+      <SavedKeys />
       <div className="card">
         <h3>Appearance</h3>
         <div className="chips" role="radiogroup" aria-label="Theme">
@@ -87,6 +88,33 @@ export function Settings() {
           <li>In filters: <kbd>Enter</kbd> applies, <kbd>Esc</kbd> reverts</li>
         </ul>
       </div>
+    </div>
+  )
+}
+
+/** Project keys this browser remembers (from projects created or rotated here). */
+function SavedKeys() {
+  const [keys, setKeys] = useState(projectKeys.all())
+  const entries = Object.entries(keys)
+  if (!entries.length) return null
+  return (
+    <div className="card">
+      <h3>Saved project keys</h3>
+      <p className="muted small">With a project key in use, the project menu offers these projects and switches to their key.</p>
+      {entries.map(([id, k]) => (
+        <div key={id} className="list-line">
+          <strong>{k.name}</strong> <span className="mono small muted">{k.key.slice(0, 11)}…</span>
+          <button
+            className="btn small"
+            onClick={() => {
+              projectKeys.forget(id)
+              setKeys(projectKeys.all())
+            }}
+          >
+            Forget
+          </button>
+        </div>
+      ))}
     </div>
   )
 }
