@@ -6,7 +6,7 @@ import { authenticateApiKey } from '../projects.js'
 import { secretsEqual } from './keys.js'
 import { looksLikeJwt, type OidcVerifier } from './oidc.js'
 
-// Who is calling. Three ways in:
+// Who is calling:
 //  - a project API key (X-API-Key, or Authorization: Bearer) binds the caller to that project;
 //  - the admin token as a bearer makes the caller an operator across projects;
 //  - a JWT from the configured OpenID Connect provider (allow-listed email) makes an operator too;
