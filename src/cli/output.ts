@@ -49,8 +49,14 @@ export function renderTable<T>(rows: T[], columns: Column<T>[], o: OutputOptions
   if (!o.tty) return cells.map((line) => line.join('\t')).join('\n') + (cells.length ? '\n' : '')
   const widths = columns.map((c, i) => Math.max(c.header.length, ...cells.map((line) => line[i]!.length)))
   const total = widths.reduce((a, b) => a + b + 2, -2)
-  const flex = columns.findIndex((c) => c.flex)
-  if (total > o.width && flex >= 0) widths[flex] = Math.max(8, widths[flex]! - (total - o.width))
+  // Shrink flexible columns, last first, down to 8 characters each, until the table fits.
+  let over = total - o.width
+  for (let i = columns.length - 1; i >= 0 && over > 0; i--) {
+    if (!columns[i]!.flex) continue
+    const cut = Math.min(over, Math.max(0, widths[i]! - 8))
+    widths[i] = widths[i]! - cut
+    over -= cut
+  }
   const p = painter(o.color)
   const header = columns.map((c, i) => pad(c.header, widths[i]!)).join('  ')
   const body = cells.map((line, r) =>

@@ -61,7 +61,7 @@ export function renderTrace(trace: TraceDetail, spans: Span[], r: RenderOptions)
     const bar = waterfallBar(Date.parse(s.started_at), endOf(s, now), tree.start, tree.end, barWidth, !o.color)
     const paintedLabel = s.status === 'FAILED' ? p.red(label) : s.status === 'STARTED' ? p.blue(label) : label
     out += `${paintedLabel}  ${l.facts.padEnd(factsWidth)}  ${s.status === 'FAILED' ? p.red(bar) : p.cyan(bar)}`.trimEnd() + '\n'
-    for (const e of byspan.get(s.span_id) ?? []) out += eventLine(e, row.prefix.replace(/[├└]/g, '│').replace(/─/g, ' ') + '  ', o)
+    for (const e of byspan.get(s.span_id) ?? []) out += eventLine(e, row.prefix.replace(/├/g, '│').replace(/└/g, ' ') + '  ', o)
   })
   return out
 }

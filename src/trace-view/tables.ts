@@ -16,7 +16,7 @@ export function tracesTable(traces: Trace[], o: OutputOptions, now = Date.now())
     { header: 'TOKENS', get: (t) => (o.tty ? `${formatTokens(t.total_tokens_in)}/${formatTokens(t.total_tokens_out)}` : `${t.total_tokens_in}/${t.total_tokens_out}`) },
     { header: 'COST', get: (t) => (o.tty ? formatCost(t.total_cost_usd_decimal) : t.total_cost_usd_decimal) },
     { header: 'ERRORS', get: (t) => String(t.error_count) },
-    { header: 'SESSION', get: (t) => t.session_external_id ?? '' },
+    { header: 'SESSION', get: (t) => t.session_external_id ?? '', flex: true },
   ]
   return renderTable(traces, cols, o)
 }
@@ -25,7 +25,7 @@ export function sessionsTable(sessions: Session[], o: OutputOptions, now = Date.
   const cols: Column<Session>[] = [
     { header: 'ID', get: (s) => s.id },
     { header: 'SESSION', get: (s) => s.external_id, flex: true },
-    { header: 'NAME', get: (s) => s.name ?? '' },
+    { header: 'NAME', get: (s) => s.name ?? '', flex: true },
     { header: 'USER', get: (s) => s.user_id ?? '' },
     { header: 'TRACES', get: (s) => String(s.trace_count) },
     { header: o.tty ? 'ACTIVE' : 'LAST_ACTIVITY', get: (s) => (o.tty ? ago(s.last_activity_at, now) : s.last_activity_at) },
