@@ -15,7 +15,7 @@ import { Sessions } from './pages/Sessions.js'
 import { Settings } from './pages/Settings.js'
 import { TraceDetailPage } from './pages/TraceDetail.js'
 import { Traces } from './pages/Traces.js'
-import { Link, matchPath, navigate, setQuery, useLocation } from './router.js'
+import { Link, matchPath, navigate, setQuery, useLocation, withProject } from './router.js'
 import { applyTheme, followSystemTheme, storedTheme, type Theme } from './theme.js'
 
 export type Mode = 'local' | 'demo' | 'credentials'
@@ -238,10 +238,19 @@ function Route({ path }: { path: string }): ReactNode {
   if (path === '/engine/health') return <EngineHealth />
   if ((m = matchPath('/engine/runs/:id', path))) return <RunDetail key={m.id} id={m.id!} />
   if (path === '/projects') return <Projects />
-  if (path === '/settings') return <Settings />
+  if (path === '/settings') return <SettingsRoute />
   return (
     <div className="empty">
       Page not found. <Link to="/dashboard">Go to the overview</Link>
     </div>
   )
+}
+
+/** The demo has nothing to configure: Settings goes to the overview. */
+function SettingsRoute() {
+  const shell = useShell()
+  useEffect(() => {
+    if (shell.mode === 'demo') navigate(withProject('/dashboard'), { replace: true })
+  }, [shell.mode])
+  return shell.mode === 'demo' ? null : <Settings />
 }
