@@ -1,0 +1,1 @@
+drop index if exists spans_trace_first_change;
