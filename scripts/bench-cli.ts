@@ -39,3 +39,39 @@ for (const [name] of cases) {
 }
 const version = median(times.get('continua --version')!)
 console.log(version <= 300 ? `--version ${version.toFixed(0)} ms: within the 300 ms target` : `--version ${version.toFixed(0)} ms: OVER the 300 ms target`)
+
+// --- TUI: open a 10,000-span trace and redraw after a keystroke -------------------------------
+// In-process: the reducer builds the tree and rows, ink-testing-library renders the trace screen
+// (the same components `continua tui` renders); timings are medians over BENCH_TUI_RUNS.
+const { createElement } = await import('react')
+const { render } = await import('ink-testing-library')
+const { reducer, initialState } = await import('../tui/state/reducer.js')
+const { TraceScreen } = await import('../tui/components/TraceScreen.js')
+const { bigTrace } = await import('../test/tui/fixtures.js')
+
+const spans = bigTrace(100, 100, 997)
+const trace = { id: spans[0]!.trace_id, trace_id: 'bench', name: 'bench', status: 'COMPLETED', started_at: spans[0]!.started_at, total_spans: spans.length, total_tokens_in: 0, total_tokens_out: 0, total_cache_read_tokens: 0, total_cache_write_tokens: 0, total_reasoning_tokens: 0, total_cost_usd: 0, total_cost_usd_decimal: '0', error_count: 0, metadata: {}, change_seq: 1, tags: [], input_truncated: false, output_truncated: false, placeholder: false } as const
+const tuiRuns = Number(process.env.BENCH_TUI_RUNS ?? 7)
+const open: number[] = []
+const key: number[] = []
+for (let i = 0; i < tuiRuns; i++) {
+  const t0 = performance.now()
+  let s = reducer(reducer(initialState(40), { type: 'open-trace', ref: trace.id }), { type: 'trace-loaded', trace: trace as never, spans, events: [] })
+  const app = render(createElement(TraceScreen, { view: s.trace!, height: 40, width: 160, now: Date.now() }))
+  if (!app.lastFrame()?.includes('pipeline')) throw new Error('trace screen did not render')
+  open.push(performance.now() - t0)
+  for (let k = 0; k < 20; k++) {
+    const k0 = performance.now()
+    s = reducer(s, { type: 'key', input: 'j', key: {} })
+    app.rerender(createElement(TraceScreen, { view: s.trace!, height: 40, width: 160, now: Date.now() }))
+    key.push(performance.now() - k0)
+  }
+  app.unmount()
+}
+console.log('')
+console.log(`TUI, ${spans.length}-span trace (${tuiRuns} opens, ${key.length} keystrokes):`)
+console.log('| Step | Median | p95 | Target |')
+console.log('|---|---|---|---|')
+const p95 = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length * 0.95)]!
+console.log(`| open (tree + rows + first frame) | ${median(open).toFixed(0)} ms | ${p95(open).toFixed(0)} ms | < 1000 ms |`)
+console.log(`| keystroke (j) + redraw | ${median(key).toFixed(1)} ms | ${p95(key).toFixed(1)} ms | < 50 ms |`)
