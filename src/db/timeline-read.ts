@@ -46,36 +46,43 @@ export async function timelinePage(
   limit: number,
   types?: string[],
 ): Promise<TimelineRow[]> {
-  // The union carries only what ordering needs; payloads and names are joined for the page alone.
-  const res = await sql<TimelineRow>`
+  const res = await timelineQuery(projectId, traceId, after, limit, types).execute(db)
+  return res.rows.map((r) => ({ ...r, seq: Number(r.seq), rank: Number(r.rank) }))
+}
+
+/** The page query itself (exported for EXPLAIN in benchmarks). */
+export function timelineQuery(projectId: string, traceId: string, after: TimelineKey, limit: number, types?: string[]) {
+  // Each branch takes its own first `limit` rows in cursor order (an index walk on change_seq),
+  // so a page costs O(limit) however long the trace; the union carries only what ordering needs,
+  // and payloads and names are joined for the page alone.
+  const wanted = (expr: RawBuilder<unknown>) => (types ? sql`and ${expr} = any(${types}::text[])` : sql``)
+  const terminalType = sql`case when s.status = 'failed' then 'span_failed' else 'span_completed' end`
+  return sql<TimelineRow>`
     select x.seq, x.rank, x.key, x.event_type, x.span_id, coalesce(x.span_name, sp.name) as span_name, x.ts,
            e.level, e.sequence, coalesce(e.message, x.message) as message, e.payload
     from (
-      select * from (
-        select e.change_seq as seq, ${RANK_EXPLICIT}::int as rank, e.id as key, e.event_type, e.span_id,
-               null::text as span_name, coalesce(e.event_ts, e.server_ingested_at) as ts, null::text as message
-          from span_events e
-         where e.project_id = ${projectId} and e.trace_id = ${traceId}
-           and ${afterCursor(sql.ref('e.change_seq'), sql.ref('e.id'), RANK_EXPLICIT, after)}
-        union all
-        select s.first_change_seq, ${RANK_STARTED}::int, s.id, 'span_started', s.span_id, s.name, s.start_time, null
-          from spans s
-         where s.project_id = ${projectId} and s.trace_id = ${traceId}
-           and ${afterCursor(sql.ref('s.first_change_seq'), sql.ref('s.id'), RANK_STARTED, after)}
-        union all
-        select s.change_seq, ${RANK_TERMINAL}::int, s.id,
-               case when s.status = 'failed' then 'span_failed' else 'span_completed' end, s.span_id, s.name,
-               coalesce(s.end_time, s.start_time), s.status_message
-          from spans s
-         where s.project_id = ${projectId} and s.trace_id = ${traceId} and s.status in ('completed', 'failed')
-           and ${afterCursor(sql.ref('s.change_seq'), sql.ref('s.id'), RANK_TERMINAL, after)}
-      ) entries
-      where ${types ?? null}::text[] is null or event_type = any(${types ?? null}::text[])
+      (select e.change_seq as seq, ${RANK_EXPLICIT}::int as rank, e.id as key, e.event_type::text as event_type, e.span_id,
+              null::text as span_name, coalesce(e.event_ts, e.server_ingested_at) as ts, null::text as message
+         from span_events e
+        where e.project_id = ${projectId} and e.trace_id = ${traceId}
+          and ${afterCursor(sql.ref('e.change_seq'), sql.ref('e.id'), RANK_EXPLICIT, after)} ${wanted(sql.ref('e.event_type'))}
+        order by e.change_seq, e.id limit ${limit})
+      union all
+      (select s.first_change_seq, ${RANK_STARTED}::int, s.id, 'span_started', s.span_id, s.name, s.start_time, null
+         from spans s
+        where s.project_id = ${projectId} and s.trace_id = ${traceId}
+          and ${afterCursor(sql.ref('s.first_change_seq'), sql.ref('s.id'), RANK_STARTED, after)} ${wanted(sql`'span_started'`)}
+        order by s.first_change_seq, s.id limit ${limit})
+      union all
+      (select s.change_seq, ${RANK_TERMINAL}::int, s.id, ${terminalType}, s.span_id, s.name, coalesce(s.end_time, s.start_time), s.status_message
+         from spans s
+        where s.project_id = ${projectId} and s.trace_id = ${traceId} and s.status in ('completed', 'failed')
+          and ${afterCursor(sql.ref('s.change_seq'), sql.ref('s.id'), RANK_TERMINAL, after)} ${wanted(terminalType)}
+        order by s.change_seq, s.id limit ${limit})
       order by seq, rank, key
       limit ${limit}
     ) x
     left join span_events e on x.rank = ${RANK_EXPLICIT}::int and e.id = x.key
     left join spans sp on x.rank = ${RANK_EXPLICIT}::int and sp.trace_id = ${traceId} and sp.span_id = x.span_id
-    order by x.seq, x.rank, x.key`.execute(db)
-  return res.rows.map((r) => ({ ...r, seq: Number(r.seq), rank: Number(r.rank) }))
+    order by x.seq, x.rank, x.key`
 }
