@@ -118,6 +118,14 @@ describe('web debugger in chromium', { skip }, () => {
     assert.match(diff, /search_web/)
     assert.match(diff, /changed|baseline only|candidate only/)
     await shot('compare')
+    // A changed pair opens its payloads side by side.
+    await page.getByTestId('span-diff').getByRole('button', { name: 'input', exact: true }).first().click()
+    const sides = page.locator('.side-by-side .grid2').first()
+    await sides.waitFor()
+    assert.equal(await sides.locator('.json').count(), 2)
+    const text = (await sides.textContent()) ?? ''
+    assert.match(text, /"v1"/)
+    assert.match(text, /"v2"/)
   })
 
   it('signals a waiting run and sees it complete', async () => {

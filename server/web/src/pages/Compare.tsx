@@ -1,4 +1,6 @@
+import { useState } from 'react'
 import { api, ApiError } from '../api.js'
+import { JsonView } from '../components/JsonView.js'
 import { ErrorBox, Loading, Stat, Status } from '../components/ui.js'
 import { fmtCost, fmtDelta, fmtDuration, fmtInt } from '../format.js'
 import { useLoad } from '../hooks.js'
@@ -98,6 +100,7 @@ export function Compare({ sessionId }: { sessionId: string }) {
                         ))}
                       </div>
                     ) : null}
+                    {b && d && row.diff_status === 'changed' ? <SideBySide baselineTrace={c.baseline.id} candidateTrace={c.candidate.id} baselineSpan={b.id} candidateSpan={d.id} /> : null}
                     {row.semantic_groups
                       .filter((g) => g.diff_status !== 'unchanged')
                       .map((g, j) => (
@@ -121,6 +124,47 @@ export function Compare({ sessionId }: { sessionId: string }) {
           </tbody>
         </table>
       </div>
+    </div>
+  )
+}
+
+/** Both spans' payloads next to each other, loaded on demand through the payload route. */
+function SideBySide({ baselineTrace, candidateTrace, baselineSpan, candidateSpan }: { baselineTrace: string; candidateTrace: string; baselineSpan: string; candidateSpan: string }) {
+  const [field, setField] = useState<'input' | 'output' | 'metadata'>()
+  const [data, setData] = useState<{ field: string; baseline: unknown; candidate: unknown }>()
+  const [error, setError] = useState<unknown>()
+  const open = async (f: 'input' | 'output' | 'metadata') => {
+    if (field === f) return setField(undefined)
+    setField(f)
+    setError(undefined)
+    try {
+      const [b, c] = await Promise.all([api.payload(baselineTrace, 'span', baselineSpan, f).catch(() => undefined), api.payload(candidateTrace, 'span', candidateSpan, f).catch(() => undefined)])
+      setData({ field: f, baseline: b, candidate: c })
+    } catch (e) {
+      setError(e)
+    }
+  }
+  return (
+    <div className="side-by-side">
+      <span className="muted small">Side by side:</span>
+      {(['input', 'output', 'metadata'] as const).map((f) => (
+        <button key={f} className={`chip small ${field === f ? 'on' : ''}`} onClick={() => void open(f)}>
+          {f}
+        </button>
+      ))}
+      <ErrorBox error={error} />
+      {field && data?.field === field ? (
+        <div className="grid2">
+          <div>
+            <div className="muted small">Baseline</div>
+            <JsonView value={data.baseline} name={field} />
+          </div>
+          <div>
+            <div className="muted small">Candidate</div>
+            <JsonView value={data.candidate} name={field} />
+          </div>
+        </div>
+      ) : null}
     </div>
   )
 }
