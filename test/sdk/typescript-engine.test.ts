@@ -1,10 +1,13 @@
 import assert from 'node:assert/strict'
+import { spawn } from 'node:child_process'
+import path from 'node:path'
 import { after, before, describe, it } from 'node:test'
 import { Registry } from '../../src/engine/definitions.js'
 import { startEngineWorker, type EngineWorker } from '../../src/engine/runtime.js'
 import { silentLogger } from '../../src/logger.js'
 import { createProject } from '../../src/projects.js'
 import { ActivityWorker, ContinuaApiError, EngineClient, NonRetryableError, RunNotTerminalError } from '../../sdks/typescript/src/index.js'
+import { ROOT } from '../helpers/cli.js'
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js'
 import { startTestServer, type TestServer } from '../helpers/server.js'
 import { startFaultProxy, waitFor } from './helpers.js'
@@ -164,6 +167,41 @@ describe('TypeScript SDK: engine control and remote activity worker', () => {
     assert.ok(gaps.every((g) => g < 300), `gaps ${gaps.join(', ')} ms stay well under the 600 ms lease`)
   })
 
+  it('runs at most `concurrency` tasks at once and claims no more than its free slots', async () => {
+    await t.pool.query(`update engine.activity_tasks set status = 'cancelled' where status in ('queued', 'claimed')`)
+    let inFlight = 0
+    let peak = 0
+    const worker = new ActivityWorker({
+      apiKey: key,
+      endpoint: server.url,
+      concurrency: 2,
+      pollIntervalMs: 20,
+      handleSignals: false,
+      logger: quiet,
+      activities: {
+        'compose-greeting': async (input: { name: string }) => {
+          peak = Math.max(peak, ++inFlight)
+          const claimed = Number((await t.pool.query(`select count(*) from engine.activity_tasks where status = 'claimed' and owner = $1`, [worker.workerId])).rows[0].count)
+          assert.ok(claimed <= 2, `${claimed} tasks claimed by a worker with 2 slots`)
+          await new Promise((r) => setTimeout(r, 150))
+          inFlight--
+          return input.name
+        },
+      },
+    })
+    const runs = await Promise.all(['c1', 'c2', 'c3', 'c4', 'c5'].map((n) => startGreeting(`conc-${n}`, n)))
+    const running = worker.run()
+    try {
+      const results = await Promise.all(runs.map((r) => client.waitForTerminal(r.run_id, { timeoutMs: 20_000, pollIntervalMs: 100 })))
+      assert.deepEqual(results.map((r) => r.result), ['c1', 'c2', 'c3', 'c4', 'c5'])
+    } finally {
+      await worker.stop()
+      await running
+    }
+    assert.equal(peak, 2)
+    assert.equal(worker.stats.completed, 5)
+  })
+
   it('a lost lease aborts the handler and discards its result', async () => {
     let aborted = false
     const worker = new ActivityWorker({
@@ -220,5 +258,25 @@ describe('TypeScript SDK: engine control and remote activity worker', () => {
     const second = await startGreeting('greet-after-stop', 'x')
     await new Promise((r) => setTimeout(r, 300))
     assert.equal((await client.getRun(second.run_id)).status, 'WAITING', 'a stopped worker claims nothing')
+  })
+
+  it('a worker stopped mid-task lets its process exit at once', async () => {
+    await t.pool.query(`update engine.activity_tasks set status = 'cancelled' where status in ('queued', 'claimed')`)
+    const run = await startGreeting('greet-exit', 'exit')
+    const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'test', 'sdk', 'fixtures', 'worker-stop.ts')], {
+      cwd: ROOT,
+      env: { ...process.env, CONTINUA_API_KEY: key, CONTINUA_ENDPOINT: server.url },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    })
+    let output = ''
+    child.stdout.on('data', (c: Buffer) => (output += c.toString()))
+    child.stderr.on('data', (c: Buffer) => (output += c.toString()))
+    const code = await new Promise<number | null>((resolve) => child.on('close', resolve))
+    const exitedAt = Date.now()
+    assert.equal(code, 0, output)
+    const stoppedAt = Number(/stopped (\d+)/.exec(output)?.[1])
+    assert.ok(stoppedAt, output)
+    assert.ok(exitedAt - stoppedAt < 3000, `exited ${exitedAt - stoppedAt} ms after stop() returned`)
+    assert.equal((await client.waitForTerminal(run.run_id, { timeoutMs: 20_000, pollIntervalMs: 100 })).result, 'bye exit')
   })
 })

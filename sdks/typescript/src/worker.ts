@@ -184,7 +184,10 @@ export class ActivityWorker {
   private async drain(): Promise<void> {
     if (!this.running.size) return
     const all = Promise.allSettled([...this.running.values()].map((r) => r.promise))
-    const timedOut = await Promise.race([all.then(() => false), sleep(this.shutdownTimeoutMs).then(() => true)])
+    let timer: NodeJS.Timeout | undefined
+    const deadline = new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(true), this.shutdownTimeoutMs)))
+    // The timer is cleared once tasks finish, so a stopped worker does not hold the process open.
+    const timedOut = await Promise.race([all.then(() => false), deadline]).finally(() => clearTimeout(timer))
     if (timedOut) {
       this.logger.warn(`${this.running.size} task(s) still running after ${this.shutdownTimeoutMs} ms; aborting (their leases will expire and another worker will retry them)`)
       for (const r of this.running.values()) r.abort.abort(new Error('worker stopped'))
