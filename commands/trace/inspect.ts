@@ -45,5 +45,6 @@ export default class TraceInspect extends ApiCommand {
         break
       }
     }
+    await client.close()
   }
 }

@@ -1,4 +1,4 @@
-import { request } from 'undici'
+import { Agent, request } from 'undici'
 import { ContinuaError, ERROR_CODES, type ErrorCode } from '../errors.js'
 import type { ApiTarget } from './target.js'
 
@@ -10,6 +10,8 @@ export type Query = Record<string, string | number | boolean | undefined>
 export interface Http {
   readonly target: ApiTarget
   call<T>(method: 'GET' | 'POST', path: string, options?: { query?: Query; body?: unknown; timeoutMs?: number }): Promise<T>
+  /** Closes idle connections so the process can exit. */
+  close(): Promise<void>
   /** Opens a Server-Sent Events stream; yields each message until the signal aborts. */
   events(path: string, options: { query?: Query; signal: AbortSignal; lastEventId?: string }): AsyncGenerator<SseMessage>
 }
@@ -23,6 +25,7 @@ export interface SseMessage {
 const KNOWN = new Set<string>(ERROR_CODES)
 
 export function createHttp(target: ApiTarget): Http {
+  const dispatcher = new Agent({ keepAliveTimeout: 2000 })
   const headers = (extra: Record<string, string> = {}) => ({
     accept: 'application/json',
     'user-agent': 'continua-cli',
@@ -37,6 +40,7 @@ export function createHttp(target: ApiTarget): Http {
         method: method as 'GET',
         headers: headers(body !== undefined ? { 'content-type': 'application/json', ...extraHeaders } : extraHeaders),
         body: body !== undefined ? JSON.stringify(body) : undefined,
+        dispatcher,
         headersTimeout: timeoutMs,
         bodyTimeout: signal ? 0 : timeoutMs,
         signal,
@@ -49,6 +53,7 @@ export function createHttp(target: ApiTarget): Http {
 
   return {
     target,
+    close: () => dispatcher.destroy(),
     async call<T>(method: 'GET' | 'POST', path: string, options: { query?: Query; body?: unknown; timeoutMs?: number } = {}): Promise<T> {
       const res = await send(method, path, options.query, method === 'POST' ? (options.body ?? {}) : undefined, options.timeoutMs ?? 30_000)
       const text = await res.body.text()

@@ -32,6 +32,11 @@ export class ContinuaClient {
     this.traces = new TracesClient(http)
     this.sessions = new SessionsClient(http)
   }
+
+  /** Drops open connections (streams included), so a long-running command can end promptly. */
+  close(): Promise<void> {
+    return this.http.close()
+  }
 }
 
 export function createClient(target: ApiTarget): ContinuaClient {
