@@ -1,7 +1,7 @@
 import fs from 'node:fs'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
-import express, { Router } from 'express'
+import express, { Router, type Response } from 'express'
 
 // The web debugger: the Vite build in dist/web, served on the API's port. Hashed assets are
 // cached for good; every other GET that is not an API path answers index.html (the SPA routes).
@@ -16,17 +16,30 @@ export function defaultWebRoot(): string {
   return path.resolve('dist', 'web')
 }
 
+// The app loads only its own scripts and styles and talks only to this origin (OIDC discovery
+// and token exchange excepted, hence connect-src https:); it must not be framed.
+const CSP = "default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self' https: http://127.0.0.1:* http://localhost:*; frame-ancestors 'none'; base-uri 'self'; form-action 'self'"
+
+function secure(res: Response): void {
+  res.setHeader('X-Content-Type-Options', 'nosniff')
+  res.setHeader('X-Frame-Options', 'DENY')
+  res.setHeader('Referrer-Policy', 'same-origin')
+  res.setHeader('Content-Security-Policy', CSP)
+}
+
 export function webRoutes(root: string): Router {
   const router = Router()
   const index = path.join(root, 'index.html')
-  router.use(
-    '/assets',
-    express.static(path.join(root, 'assets'), { immutable: true, maxAge: '365d', index: false }),
-  )
-  router.use(express.static(root, { index: false, maxAge: 0 }))
+  router.use('/assets', express.static(path.join(root, 'assets'), { immutable: true, maxAge: '365d', index: false, setHeaders: secure }))
+  router.use(express.static(root, { index: false, maxAge: 0, setHeaders: secure }))
   router.get('/{*splat}', (req, res, next) => {
     // A missing asset or an unknown API path is a 404, not the app.
-    if (/^\/(api|v1|assets)(\/|$)/.test(req.path) || !fs.existsSync(index)) return next()
+    if (/^\/(api|v1|assets)(\/|$)/.test(req.path)) return next()
+    secure(res)
+    if (!fs.existsSync(index)) {
+      res.status(404).type('text/plain').send('The web debugger is not built: run `npm run build` (it writes dist/web).\n')
+      return
+    }
     res.setHeader('Cache-Control', 'no-cache')
     res.sendFile(index)
   })

@@ -54,6 +54,8 @@ describe('web debugger in chromium', { skip }, () => {
     const deep = await fetch(`${fx.url}/traces/does-not-exist?x=1`)
     assert.equal(deep.status, 200)
     assert.match(await deep.text(), /<div id="root">/)
+    assert.match(deep.headers.get('content-security-policy') ?? '', /frame-ancestors 'none'/)
+    assert.equal(deep.headers.get('x-content-type-options'), 'nosniff')
     const apiMiss = await api(fx.url, 'GET', '/api/nope')
     assert.equal(apiMiss.status, 404)
     assert.equal(typeof apiMiss.body.code, 'string')
