@@ -260,6 +260,25 @@ describe('web debugger in chromium', { skip }, () => {
     }
   })
 
+  it('signs in with the pasted admin token as an operator', async () => {
+    const token = 'admin-token-for-the-browser-test'
+    const guarded = await startServer(fx.t, { adminToken: token, host: '127.0.0.1' })
+    const p = await browser.newPage({ viewport: { width: 1280, height: 800 } })
+    try {
+      await p.goto(`${guarded.url}/projects`)
+      await p.getByRole('textbox', { name: 'API key or admin token' }).fill(token)
+      await p.getByRole('button', { name: 'Continue' }).click()
+      // An operator sees every project, and may create one.
+      await p.getByTestId('project-demo').waitFor()
+      await p.getByTestId('project-banner-check').waitFor()
+      assert.equal(await p.getByRole('button', { name: 'Create project' }).count(), 1)
+      assert.equal(await p.getByTestId('auth-banner').count(), 0)
+    } finally {
+      await p.close()
+      await guarded.close()
+    }
+  })
+
   it('shows the demo banner and no controls in demo mode', async () => {
     const demo = await startServer(fx.t, { adminToken: undefined, host: '127.0.0.1', demoProjectId: fx.demoProjectId, demoLabel: 'Sample data' })
     const p = await browser.newPage({ viewport: { width: 1280, height: 800 } })

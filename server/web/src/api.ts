@@ -78,11 +78,13 @@ function publishAuth(err: ApiError | undefined) {
   authListeners.forEach((fn) => fn())
 }
 
+/**
+ * Whatever was pasted (project API key, admin token or a JWT) goes as a bearer: the server tells
+ * them apart (admin token, then a JWT for OIDC, else an API key).
+ */
 export function authHeaders(): Record<string, string> {
-  const key = credentials.apiKey()
-  if (key) return { 'X-API-Key': key }
-  const token = credentials.oidcToken()
-  return token ? { Authorization: `Bearer ${token}` } : {}
+  const secret = credentials.apiKey() || credentials.oidcToken()
+  return secret ? { Authorization: `Bearer ${secret}` } : {}
 }
 
 export interface RequestOptions {

@@ -44,7 +44,7 @@ export function Settings() {
             Clear
           </button>
         </form>
-        <p className="muted small">Kept in this browser's local storage and sent as X-API-Key (or Authorization: Bearer).</p>
+        <p className="muted small">Kept in this browser's local storage and sent as Authorization: Bearer.</p>
         {shell.config.enabled ? (
           <div className="row">
             {token ? (
