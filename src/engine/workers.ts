@@ -78,3 +78,9 @@ export async function requeueTasksOf(pool: pg.Pool, workerIds: string[]): Promis
     return rows.length
   })
 }
+
+/** Adds lock ids of another graphile-worker runner in the same process, so they are released too when this worker is declared dead. */
+export async function recordGraphileLockIds(pool: pg.Pool, workerId: string, lockIds: string[]): Promise<void> {
+  if (lockIds.length === 0) return
+  await pool.query('update engine.workers set graphile_worker_ids = graphile_worker_ids || $2::text[] where id = $1', [workerId, lockIds])
+}

@@ -1,3 +1,5 @@
+import { EventEmitter } from 'node:events'
+import type { WorkerEvents } from 'graphile-worker'
 import type { ContinuaConfig } from '../config.js'
 import { openDatabase } from '../db/connection.js'
 import { assertNoPendingMigrations } from '../db/migrate.js'
@@ -14,7 +16,14 @@ export async function runWorkerProcess(
   const database = await openDatabase(config, logger, 'worker')
   try {
     await assertNoPendingMigrations(database.pool)
-    const runner = await startWorker(workerContext(config, database, logger))
+    // The background runner's lock ids, so that if this process is killed the engine's dead-worker
+    // sweep releases its jobs (ingest batches, rollups) too, not only the engine's own.
+    const events = new EventEmitter() as WorkerEvents
+    const lockIds: string[] = []
+    let adopt = (ids: string[]) => void lockIds.push(...ids)
+    events.on('pool:create', ({ workerPool }) => adopt([workerPool.id]))
+    events.on('worker:create', ({ worker }) => adopt([worker.workerId]))
+    const runner = await startWorker(workerContext(config, database, logger), { events })
     // With user definitions, also run the durable engine for exactly what they registered.
     let engine: EngineWorker | undefined
     if (options.workflows?.length) {
@@ -28,6 +37,10 @@ export async function runWorkerProcess(
         workerTimeoutMs: config.engine.workerTimeoutMs,
         crashAt: config.engine.crashAt,
       })
+      const { recordGraphileLockIds } = await import('../engine/workers.js')
+      const engineId = engine.id
+      await recordGraphileLockIds(database.pool, engineId, lockIds)
+      adopt = (ids) => void recordGraphileLockIds(database.pool, engineId, ids).catch(() => {})
     }
     return {
       engine,

@@ -6,6 +6,7 @@ import {
   type Runner,
   type Task,
   type TaskList,
+  type WorkerEvents,
 } from 'graphile-worker'
 import type { Kysely } from 'kysely'
 import type pg from 'pg'
@@ -62,9 +63,11 @@ export function buildTaskList(ctx: WorkerContext): TaskList {
   return { [PRUNE_TASK]: prune, ...ingestTasks({ db: ctx.db, logger: ctx.logger, ingest: ctx.ingest ?? DEFAULT_INGEST_SETTINGS }) }
 }
 
-export async function startWorker(ctx: WorkerContext): Promise<Runner> {
+/** `events` lets the caller learn the runner's lock ids (so a supervisor can release its jobs if the process dies). */
+export async function startWorker(ctx: WorkerContext, options: { events?: WorkerEvents } = {}): Promise<Runner> {
   return run({
     pgPool: ctx.pool,
+    events: options.events,
     concurrency: ctx.concurrency,
     noHandleSignals: true,
     pollInterval: 2000,
