@@ -199,6 +199,16 @@ describe('web debugger in chromium', { skip }, () => {
     const overflow = await phone.evaluate(() => document.documentElement.scrollWidth - window.innerWidth)
     assert.ok(overflow <= 1, `no horizontal page overflow at phone width (got ${overflow}px)`)
     await phone.screenshot({ path: path.join(IMAGES, 'trace-phone.png') })
+    for (const p of ['/dashboard', '/traces', '/sessions', '/engine/runs', '/projects', '/settings']) {
+      await phone.goto(`${fx.url}${p}?project_id=${fx.demoProjectId}`)
+      await phone.locator('main h1').first().waitFor()
+      const over = await phone.evaluate(() => document.documentElement.scrollWidth - window.innerWidth)
+      assert.ok(over <= 1, `no horizontal page overflow on ${p} at phone width (got ${over}px)`)
+    }
+    // The navigation is a menu at phone width.
+    await phone.getByRole('button', { name: 'Menu' }).click()
+    await phone.locator('nav').getByRole('link', { name: 'Traces' }).click()
+    await phone.waitForURL(/\/traces\?/)
     await phone.close()
   })
 
