@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto'
 import fs from 'node:fs'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -17,19 +18,33 @@ export function defaultWebRoot(): string {
 }
 
 // The app loads only its own scripts and styles and talks only to this origin (OIDC discovery
-// and token exchange excepted, hence connect-src https:); it must not be framed.
-const CSP = "default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self' https: http://127.0.0.1:* http://localhost:*; frame-ancestors 'none'; base-uri 'self'; form-action 'self'"
-
-function secure(res: Response): void {
-  res.setHeader('X-Content-Type-Options', 'nosniff')
-  res.setHeader('X-Frame-Options', 'DENY')
-  res.setHeader('Referrer-Policy', 'same-origin')
-  res.setHeader('Content-Security-Policy', CSP)
+// and token exchange excepted, hence connect-src https:); it must not be framed. The one inline
+// script (the theme, applied before first paint) is allowed by its hash.
+function contentSecurityPolicy(indexHtml: string): string {
+  const hashes = [...indexHtml.matchAll(/<script>([\s\S]*?)<\/script>/g)].map((m) => `'sha256-${createHash('sha256').update(m[1]!).digest('base64')}'`)
+  return [
+    "default-src 'self'",
+    `script-src 'self' ${hashes.join(' ')}`.trim(),
+    "style-src 'self' 'unsafe-inline'",
+    "img-src 'self' data:",
+    "connect-src 'self' https: http://127.0.0.1:* http://localhost:*",
+    "frame-ancestors 'none'",
+    "base-uri 'self'",
+    "form-action 'self'",
+  ].join('; ')
 }
 
 export function webRoutes(root: string): Router {
   const router = Router()
   const index = path.join(root, 'index.html')
+  let csp: string | undefined
+  const secure = (res: Response) => {
+    csp ??= fs.existsSync(index) ? contentSecurityPolicy(fs.readFileSync(index, 'utf8')) : "default-src 'self'; frame-ancestors 'none'"
+    res.setHeader('X-Content-Type-Options', 'nosniff')
+    res.setHeader('X-Frame-Options', 'DENY')
+    res.setHeader('Referrer-Policy', 'same-origin')
+    res.setHeader('Content-Security-Policy', csp)
+  }
   router.use('/assets', express.static(path.join(root, 'assets'), { immutable: true, maxAge: '365d', index: false, setHeaders: secure }))
   router.use(express.static(root, { index: false, maxAge: 0, setHeaders: secure }))
   router.get('/{*splat}', (req, res, next) => {

@@ -54,7 +54,10 @@ describe('web debugger in chromium', { skip }, () => {
     const deep = await fetch(`${fx.url}/traces/does-not-exist?x=1`)
     assert.equal(deep.status, 200)
     assert.match(await deep.text(), /<div id="root">/)
-    assert.match(deep.headers.get('content-security-policy') ?? '', /frame-ancestors 'none'/)
+    const csp = deep.headers.get('content-security-policy') ?? ''
+    assert.match(csp, /frame-ancestors 'none'/)
+    assert.match(csp, /script-src 'self' 'sha256-[A-Za-z0-9+/=]+'/)
+    assert.doesNotMatch(csp, /script-src[^;]*unsafe-inline/)
     assert.equal(deep.headers.get('x-content-type-options'), 'nosniff')
     const apiMiss = await api(fx.url, 'GET', '/api/nope')
     assert.equal(apiMiss.status, 404)
