@@ -14,6 +14,8 @@ export interface TestProvider {
   /** Who the authorize endpoint logs in. */
   loginAs: { sub: string; email: string }
   sign(claims: Record<string, unknown>, header?: Record<string, unknown>, key?: KeyObject): string
+  /** Publishes a new signing key under a new key id (and drops the old one), as providers rotate. */
+  rotate(kid: string): KeyObject
   close(): Promise<void>
 }
 
@@ -25,6 +27,7 @@ export function signJwt(key: KeyObject, claims: Record<string, unknown>, header:
 
 export async function startProvider(): Promise<TestProvider> {
   const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 })
+  let published = { kid: 'k1', key: publicKey }
   const userinfo = new Map<string, string>()
   const codes = new Map<string, { challenge: string; clientId: string; redirectUri: string }>()
   const provider = { loginAs: { sub: 'browser-user', email: 'ada@example.com' } } as TestProvider
@@ -38,7 +41,7 @@ export async function startProvider(): Promise<TestProvider> {
     if (url.pathname === '/.well-known/openid-configuration') {
       return send(200, { issuer, jwks_uri: `${issuer}/jwks`, authorization_endpoint: `${issuer}/authorize`, token_endpoint: `${issuer}/token`, userinfo_endpoint: `${issuer}/userinfo` })
     }
-    if (url.pathname === '/jwks') return send(200, { keys: [{ ...publicKey.export({ format: 'jwk' }), kid: 'k1', use: 'sig', alg: 'RS256' }] })
+    if (url.pathname === '/jwks') return send(200, { keys: [{ ...published.key.export({ format: 'jwk' }), kid: published.kid, use: 'sig', alg: 'RS256' }] })
     if (url.pathname === '/authorize') {
       const code = randomBytes(12).toString('hex')
       const redirectUri = url.searchParams.get('redirect_uri') ?? ''
@@ -78,6 +81,11 @@ export async function startProvider(): Promise<TestProvider> {
     key: privateKey,
     userinfo,
     sign: (claims: Record<string, unknown>, header?: Record<string, unknown>, key: KeyObject = privateKey) => signJwt(key, claims, header),
+    rotate: (kid: string) => {
+      const next = generateKeyPairSync('rsa', { modulusLength: 2048 })
+      published = { kid, key: next.publicKey }
+      return next.privateKey
+    },
     close: () =>
       new Promise<void>((r) => {
         server.closeAllConnections()

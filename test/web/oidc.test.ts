@@ -111,6 +111,23 @@ describe('OIDC operator login', () => {
     assert.equal(ok.oidc?.audience, 'x')
   })
 
+  it('follows a provider key rotation, refetching the JWKS at most every 30 s, and re-checks expiry of cached tokens', async () => {
+    let clock = Date.now()
+    const verifier = createOidcVerifier(settings, { now: () => clock })
+    const t0 = Math.floor(clock / 1000)
+    const first = token({ exp: t0 + 60, sub: 'rot' })
+    assert.equal((await verifier.verify(first)).email, 'ada@example.com')
+    const k2 = provider.rotate('k2')
+    const rotated = jwt(k2, { iss: provider.issuer, aud: 'debugger', sub: 'rot2', email: 'ada@example.com', exp: t0 + 600 }, { alg: 'RS256', kid: 'k2' })
+    // Just after a fetch, an unknown key id is refused rather than hammering the provider.
+    await assert.rejects(verifier.verify(rotated), (e: { code?: string }) => e.code === 'invalid_token')
+    clock += 31_000
+    assert.equal((await verifier.verify(rotated)).email, 'ada@example.com')
+    // The first token was cached; once past its expiry (and the skew) it is refused.
+    clock += 120_000
+    await assert.rejects(verifier.verify(first), (e: { code?: string; message?: string }) => e.code === 'invalid_token')
+  })
+
   it('answers 503 operator_auth_unavailable when the provider cannot be reached', async () => {
     const dead = createOidcVerifier({ ...settings, issuer: 'http://127.0.0.1:9', jwksUrl: undefined })
     await assert.rejects(dead.verify(token()), (e: { code?: string }) => e.code === 'operator_auth_unavailable')
