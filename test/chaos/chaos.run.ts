@@ -84,7 +84,7 @@ describe(`chaos (${MODE}: ${N} workflows, ${BATCHES} async batches)`, { timeout:
     await t?.drop()
   })
 
-  it('every workflow and every accepted batch survives kill -9, backend termination and server restarts', async () => {
+  it('every workflow and every accepted batch survives kill -9, backend termination and server restarts', { timeout: DEADLINE_MS + 120_000 }, async () => {
     const started = Date.now()
     let chaosOn = true
 
