@@ -43,25 +43,34 @@ export function buildTree(spans: readonly Span[], now = Date.now()): SpanTree {
   const order = (a: SpanNode, b: SpanNode) => startOf(a.span) - startOf(b.span) || (a.span.sequence ?? 0) - (b.span.sequence ?? 0) || a.span.span_id.localeCompare(b.span.span_id)
   let start = Number.POSITIVE_INFINITY
   let end = Number.NEGATIVE_INFINITY
-  // Iterative walk: a 10,000-deep chain must not overflow the stack. Cycles are cut by `seen`.
+  // Iterative walk: a 10,000-deep chain must not overflow the stack.
   const seen = new Set<SpanNode>()
   const post: SpanNode[] = []
-  const stack: SpanNode[] = [...roots]
-  roots.sort(order)
-  for (const r of roots) r.depth = 0
-  while (stack.length) {
-    const node = stack.pop()!
-    if (seen.has(node)) continue
-    seen.add(node)
-    post.push(node)
-    node.children.sort(order)
-    for (const c of node.children) c.depth = node.depth + 1
-    for (let i = node.children.length - 1; i >= 0; i--) stack.push(node.children[i]!)
-    start = Math.min(start, startOf(node.span))
-    end = Math.max(end, endOf(node.span, now))
+  const walk = (from: SpanNode) => {
+    const stack = [from]
+    while (stack.length) {
+      const node = stack.pop()!
+      seen.add(node)
+      post.push(node)
+      node.children.sort(order)
+      for (const c of node.children) c.depth = node.depth + 1
+      for (let i = node.children.length - 1; i >= 0; i--) stack.push(node.children[i]!)
+      start = Math.min(start, startOf(node.span))
+      end = Math.max(end, endOf(node.span, now))
+    }
   }
-  // Spans caught in a parent cycle are unreachable from any root: show them as roots.
-  for (const node of byId.values()) if (!seen.has(node)) roots.push(node)
+  roots.sort(order)
+  for (const r of roots) walk(r)
+  // Spans in a parent cycle are unreachable from any root: cut each cycle at one span, which
+  // becomes a root.
+  for (const node of byId.values()) {
+    if (seen.has(node)) continue
+    const parent = byId.get(node.span.parent_span_id!)
+    if (parent) parent.children = parent.children.filter((c) => c !== node)
+    node.depth = 0
+    roots.push(node)
+    walk(node)
+  }
   for (let i = post.length - 1; i >= 0; i--) {
     const n = post[i]!
     n.size = 1 + n.children.reduce((a, c) => a + c.size, 0)
