@@ -140,6 +140,16 @@ describe('continua tui under tmux', { skip: HAVE_TMUX ? false : 'tmux is not ins
     await waitFor('run completed', async () => (await api(server.url, 'GET', `/v1/engine/runs/${runId}`, { headers: { 'x-api-key': seed.project.api_key! } })).body.status === 'COMPLETED')
     await until('the run shown completed', (x) => x.includes('COMPLETED') && x.includes('tui-approval'))
 
+    // Jump straight to a trace by its external id, then show only its failed spans.
+    keys(':')
+    type('demo-trip-book')
+    keys('Enter')
+    await until('the jumped-to trace', (x) => x.includes('book hotel') && x.includes('charge_card') && x.includes('prepare_booking'))
+    keys('f')
+    await until('failed spans only', (x) => x.includes('charge_card') && !x.includes('prepare_booking'))
+    keys('Escape')
+    await until('back on the runs tab', (x) => x.includes('tui-approval'))
+
     keys('q')
     await until('the alternate screen left', (x) => !x.includes('1 Runs'))
   })
