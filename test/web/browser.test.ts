@@ -156,6 +156,26 @@ describe('web debugger in chromium', { skip }, () => {
     await page.getByTestId('run-status').filter({ hasText: 'completed' }).waitFor()
   })
 
+  it('starts a run from the dialog and terminates it after confirmation', async () => {
+    await go('/engine/runs')
+    await page.getByRole('button', { name: 'Start run' }).click()
+    const dialog = page.getByRole('dialog', { name: 'Start a run' })
+    await dialog.getByRole('combobox', { name: 'Registered definition' }).selectOption('approval@1')
+    await dialog.getByRole('textbox', { name: 'Instance key' }).fill('approval-web-dialog')
+    await dialog.getByRole('textbox', { name: 'Input JSON' }).fill('{"timeout": "1h"')
+    assert.equal(await dialog.getByRole('button', { name: 'Start' }).isDisabled(), true, 'invalid JSON blocks the start')
+    await dialog.getByRole('textbox', { name: 'Input JSON' }).fill('{"timeout": "1h"}')
+    await dialog.getByRole('button', { name: 'Start' }).click()
+    await page.waitForURL(/\/engine\/runs\/[0-9a-f-]{36}/)
+    await page.getByTestId('run-status').filter({ hasText: 'waiting' }).waitFor({ timeout: 20_000 })
+    await page.getByRole('button', { name: 'Terminate' }).click()
+    await page.getByRole('dialog').getByRole('button', { name: 'Terminate' }).click()
+    await page.getByTestId('run-status').filter({ hasText: 'terminated' }).waitFor({ timeout: 20_000 })
+    const id = page.url().match(/runs\/([0-9a-f-]{36})/)![1]!
+    const { rows } = await fx.t.pool.query(`select status, instance_id from engine.runs where id = $1`, [id])
+    assert.equal(rows[0].status, 'terminated')
+  })
+
   it('creates a project and rotates its key, each shown once', async () => {
     await go('/projects')
     await page.getByRole('textbox', { name: 'New project name' }).fill('web-created')

@@ -175,10 +175,13 @@ export interface PendingWork {
   pending_inbox_items: number
 }
 export interface Definition {
-  name: string
-  version: string
-  live?: boolean
-  [k: string]: unknown
+  definition_name: string
+  definition_version: string
+  enabled: boolean
+  /** A worker that registered it sent a heartbeat recently. */
+  live: boolean
+  runtime_published_at: string
+  published_at: string
 }
 
 export type AuthConfig = AuthConfigResponse

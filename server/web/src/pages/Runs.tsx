@@ -130,8 +130,8 @@ function StartRunDialog({ onClose }: { onClose: () => void }) {
     inputError = (e as Error).message
   }
   const choose = (d: Definition) => {
-    setDefinition(d.name)
-    setVersion(d.version)
+    setDefinition(d.definition_name)
+    setVersion(d.definition_version)
   }
   const check = async () => {
     if (!instanceKey.trim()) return setPreflight(undefined)
@@ -179,14 +179,14 @@ function StartRunDialog({ onClose }: { onClose: () => void }) {
               aria-label="Registered definition"
               value={`${definition}@${version}`}
               onChange={(e) => {
-                const d = defs.data!.definitions.find((x) => `${x.name}@${x.version}` === e.target.value)
+                const d = defs.data!.definitions.find((x) => `${x.definition_name}@${x.definition_version}` === e.target.value)
                 if (d) choose(d)
               }}
             >
               <option value="@">choose…</option>
               {defs.data.definitions.map((d) => (
-                <option key={`${d.name}@${d.version}`} value={`${d.name}@${d.version}`}>
-                  {d.name}@{d.version} {d.live === false ? '(no live worker)' : ''}
+                <option key={`${d.definition_name}@${d.definition_version}`} value={`${d.definition_name}@${d.definition_version}`}>
+                  {d.definition_name}@{d.definition_version} {d.live ? '' : '(no live worker)'}
                 </option>
               ))}
             </select>
