@@ -176,6 +176,38 @@ describe('web debugger in chromium', { skip }, () => {
     assert.equal(rows[0].status, 'terminated')
   })
 
+  it('suspends and resumes a waiting run', async () => {
+    const { startRun } = await import('../../src/engine/control.js')
+    const run = await startRun(fx.t.pool, { projectId: fx.demoProjectId, instanceKey: 'approval-web-suspend', definitionName: 'approval', definitionVersion: '1', requestKey: 'web-suspend', input: { timeout: '1h' } })
+    await go(`/engine/runs/${run.run_id}`)
+    await page.getByTestId('run-status').filter({ hasText: 'waiting' }).waitFor({ timeout: 20_000 })
+    await page.getByRole('button', { name: 'Suspend' }).click()
+    await page.getByRole('dialog').getByRole('button', { name: 'Suspend' }).click()
+    await page.getByTestId('run-status').filter({ hasText: 'suspended' }).waitFor()
+    assert.equal(await page.getByRole('button', { name: 'Suspend' }).isDisabled(), true)
+    await page.getByRole('button', { name: 'Resume' }).click()
+    await page.getByRole('dialog').getByRole('button', { name: 'Resume' }).click()
+    await page.getByTestId('run-status').filter({ hasText: /waiting|queued|running/ }).waitFor()
+  })
+
+  it('shows the timeline with semantic filters, logs and metrics of a trace', async () => {
+    const trip = await traceByName('demo-trip-plan')
+    await go(`/traces/${trip.id}?tab=timeline`)
+    await page.locator('.event-row').first().waitFor()
+    const all = await page.locator('.event-row .badge').allTextContents()
+    assert.ok(all.includes('span_started'), 'lifecycle markers in All')
+    await page.getByRole('button', { name: 'Semantic' }).click()
+    await page.waitForFunction(() => location.search.includes('tl=semantic'))
+    const semantic = new Set(await page.locator('.event-row .badge').allTextContents())
+    assert.ok(semantic.has('decision') && semantic.has('wait'), 'decisions and waits are semantic')
+    for (const kind of semantic) assert.ok(['state_change', 'decision', 'effect', 'wait', 'snapshot_marker'].includes(kind), `${kind} is semantic`)
+    await page.getByRole('tab', { name: 'Logs' }).click()
+    await page.locator('pre.logs div').first().waitFor()
+    assert.ok((await page.locator('pre.logs div').count()) > 0)
+    await page.getByRole('tab', { name: 'Metrics' }).click()
+    await page.getByRole('heading', { name: 'Slowest spans' }).waitFor()
+  })
+
   it('creates a project and rotates its key, each shown once', async () => {
     await go('/projects')
     await page.getByRole('textbox', { name: 'New project name' }).fill('web-created')
