@@ -72,8 +72,11 @@ export async function withTx<T>(pool: pg.Pool, fn: (c: Client) => Promise<T>): P
   }
 }
 
+// `for no key update`: writers of a run serialise on its row, but the key-share locks that
+// foreign-key checks take (history, tasks and children referencing the run) do not conflict
+// with it; plain `for update` made closing children deadlock against each other.
 export async function lockRun(c: Client, runId: string): Promise<RunRow | undefined> {
-  const { rows } = await c.query<RunRow>('select * from engine.runs where id = $1 for update', [runId])
+  const { rows } = await c.query<RunRow>('select * from engine.runs where id = $1 for no key update', [runId])
   return rows[0]
 }
 

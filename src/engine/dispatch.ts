@@ -60,33 +60,29 @@ export class Dispatcher {
   private async activateNow(runId: string): Promise<void> {
     const { pool } = this.ctx
     const cached = this.cache.get(runId)
-    if (cached) {
-      // An activation that finds nothing new does nothing (no writes).
-      const { rows: probe } = await pool.query<{ last_seq: number; activation_version: number; status: string }>(
-        'select last_seq, activation_version, status from engine.runs where id = $1',
-        [runId],
-      )
-      const p = probe[0]
-      if (p && p.status === 'waiting' && p.activation_version === cached.version && p.last_seq === cached.exec.lastSeq) return
-    }
-    const { rows } = await pool.query<RunRow & { instance_key: string }>(
-      `update engine.runs r set status = 'running', updated_at = now() from engine.instances i
-       where r.id = $1 and i.id = r.instance_id and r.status in ('queued', 'waiting', 'running')
-       returning r.*, i.instance_key`,
-      [runId],
+    // One read: the run and whatever history it has beyond what the cached execution applied.
+    const { rows } = await pool.query<RunRow & { instance_key: string; events: RawEvent[] }>(
+      `select r.*, i.instance_key,
+         coalesce((select json_agg(json_build_object('seq', h.sequence_no, 'type', h.event_type, 'payload', h.payload, 'ms', ${EVENT_MS}) order by h.sequence_no)
+                   from engine.history h where h.run_id = r.id and h.sequence_no > $2), '[]'::json) as events
+       from engine.runs r join engine.instances i on i.id = r.instance_id where r.id = $1`,
+      [runId, cached?.exec.lastSeq ?? 0],
     )
     const run = rows[0]
-    if (!run) {
+    if (!run || !['queued', 'waiting', 'running'].includes(run.status)) {
       this.cache.delete(runId)
       return
     }
     const def = this.ctx.registry.workflow(run.definition_name, run.definition_version)
     if (!def) return // task identifiers make this unreachable; be safe anyway
-    let entry = this.cache.get(runId)
-    if (!entry || entry.version !== run.activation_version) {
+    let entry = cached
+    let events = run.events.map(toEvent)
+    if (entry && entry.version === run.activation_version) {
+      if (events.length === 0) return // an activation that finds nothing new does nothing
+    } else {
       entry = { exec: new WorkflowExecution(def, { runId, instanceKey: run.instance_key, runNumber: run.run_number }), version: run.activation_version }
+      if (cached) events = await loadHistory(pool, runId, 0)
     }
-    const events = await loadHistory(pool, runId, entry.exec.lastSeq)
     try {
       await entry.exec.apply(events)
     } catch (err) {
@@ -198,12 +194,26 @@ export class Dispatcher {
 
 const pool = (ctx: DispatchContext) => ctx.pool
 
+// Event times as whole milliseconds computed by Postgres, the same on every path that loads
+// history, so ctx.now() is identical on every replay.
+const EVENT_MS = `floor(extract(epoch from h.created_at) * 1000)::float8`
+
+interface RawEvent {
+  seq: number
+  type: string
+  payload: Record<string, unknown>
+  ms: number
+}
+
+const toEvent = (r: RawEvent): HistoryEvent => ({ seq: r.seq, type: r.type, payload: r.payload, createdAt: new Date(r.ms) })
+
 export async function loadHistory(p: pg.Pool, runId: string, afterSeq: number): Promise<HistoryEvent[]> {
-  const { rows } = await p.query<{ sequence_no: number; event_type: string; payload: Record<string, unknown>; created_at: Date }>(
-    'select sequence_no, event_type, payload, created_at from engine.history where run_id = $1 and sequence_no > $2 order by sequence_no',
+  const { rows } = await p.query<RawEvent>(
+    `select h.sequence_no as seq, h.event_type as type, h.payload, ${EVENT_MS} as ms from engine.history h
+     where h.run_id = $1 and h.sequence_no > $2 order by h.sequence_no`,
     [runId, afterSeq],
   )
-  return rows.map((r) => ({ seq: r.sequence_no, type: r.event_type, payload: r.payload, createdAt: r.created_at }))
+  return rows.map(toEvent)
 }
 
 /** Fires a due timer once: appends timer.fired and wakes the run. Safe to call repeatedly. */
