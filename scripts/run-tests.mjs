@@ -70,7 +70,7 @@ await lease.connect()
 let code = 1
 try {
   await buildTemplate()
-  const args = ['--import', 'tsx', '--test', `--test-concurrency=${process.env.TEST_CONCURRENCY ?? 2}`, '--test-timeout=180000', ...files]
+  const args = ['--import', 'tsx', '--test', `--test-concurrency=${process.env.TEST_CONCURRENCY ?? 2}`, `--test-timeout=${process.env.TEST_TIMEOUT_MS ?? 180000}`, ...files]
   code = await new Promise((resolve) => {
     const child = spawn(process.execPath, args, {
       cwd: root,
