@@ -40,7 +40,8 @@ export function App({ client, server, initialRef, pollMs = 2000 }: AppProps) {
   useEffect(() => {
     if (initialRef) dispatch({ type: 'open-trace', ref: initialRef })
   }, [initialRef])
-  useListPolling(client, state.tab, state.view === 'list', dispatch, refreshCount, pollMs)
+  // A run's trace keeps the runs list (its status and wait) fresh too.
+  useListPolling(client, state.tab, state.view === 'list' || (state.view === 'trace' && !!state.trace?.runId), dispatch, refreshCount, pollMs)
   useTraceLive(client, state.view === 'trace' ? state.trace?.ref : undefined, dispatch, refreshCount)
   useKeys(dispatch)
   useEffects(state.effects, dispatch, client, refresh)
@@ -75,11 +76,11 @@ export function App({ client, server, initialRef, pollMs = 2000 }: AppProps) {
         {state.overlay.kind === 'help' ? (
           <HelpOverlay width={columns} height={bodyHeight} />
         ) : state.view === 'trace' && state.trace ? (
-          <TraceScreen view={state.trace} height={bodyHeight} width={columns} now={now} />
+          <TraceScreen view={state.trace} run={state.runs.rows.find((r) => r.run_id === state.trace?.runId)} height={bodyHeight} width={columns} now={now} />
         ) : state.view === 'compare' && state.compare ? (
           <CompareScreen title={state.compare.title} lines={state.compare.lines} scroll={state.compare.scroll} height={bodyHeight} />
         ) : (
-          <ListScreen tab={state.tab} runs={runs} traces={traces} sessions={sessions} cursor={cursor} height={bodyHeight} width={columns} now={now} markedId={state.marked?.id} />
+          <ListScreen tab={state.tab} runs={runs} traces={traces} sessions={sessions} cursor={cursor} height={bodyHeight} width={columns} now={now} markedId={state.marked?.id} runUsage={state.runUsage} />
         )}
       </Box>
       <Footer overlay={state.overlay} message={state.message} hints={hints} width={columns} />

@@ -126,7 +126,9 @@ describe('continua tui under tmux', { skip: HAVE_TMUX ? false : 'tmux is not ins
     keys('Escape')
 
     keys('1')
-    await until('the runs tab', (x) => x.includes('tui-approval') && x.includes('WAITING'))
+    await until('the runs tab', (x) => x.includes('tui-approval') && x.includes('WAITING') && x.includes('TOKENS'))
+    keys('Enter') // the run's trace, with the run's state in its header; s/c/t act on the run
+    await until('the run opened', (x) => x.includes('run WAITING on signal approve'))
     keys('s')
     await until('the signal name prompt', (x) => x.includes('Signal name:'))
     type('approve')
@@ -138,7 +140,9 @@ describe('continua tui under tmux', { skip: HAVE_TMUX ? false : 'tmux is not ins
     keys('y')
     await until('the signal sent', (x) => x.includes('Signal approve sent'))
     await waitFor('run completed', async () => (await api(server.url, 'GET', `/v1/engine/runs/${runId}`, { headers: { 'x-api-key': seed.project.api_key! } })).body.status === 'COMPLETED')
-    await until('the run shown completed', (x) => x.includes('COMPLETED') && x.includes('tui-approval'))
+    await until('the run shown completed', (x) => x.includes('run COMPLETED'))
+    keys('Escape')
+    await until('the runs list', (x) => x.includes('COMPLETED') && x.includes('tui-approval'))
 
     // Jump straight to a trace by its external id, then show only its failed spans.
     keys(':')

@@ -118,6 +118,11 @@ describe('tui reducer and keymap', () => {
     assert.equal(s.view, 'list')
   })
 
+  it('run usage comes from the engine traces (engine:<run id>)', () => {
+    const s = run(lists, { type: 'run-usage', traces: [{ ...traceRow('t9', 'engine:r1', 'COMPLETED'), total_tokens_in: 12, total_tokens_out: 3, total_cost_usd_decimal: '0.25' }, traceRow('t8', 'demo', 'COMPLETED')] })
+    assert.deepEqual([...s.runUsage], [['r1', { tokensIn: 12, tokensOut: 3, cost: '0.25' }]])
+  })
+
   it('q and Ctrl-C ask to exit; ? opens help and Esc closes it', () => {
     assert.deepEqual(run(lists, key('q')).effects, [{ kind: 'exit' }])
     assert.deepEqual(run(lists, key('c', { ctrl: true })).effects, [{ kind: 'exit' }])

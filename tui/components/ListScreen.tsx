@@ -4,7 +4,7 @@ import type { Session } from '../../src/contract/sessions.js'
 import type { Trace } from '../../src/contract/traces.js'
 import { waitText } from '../../src/cli/runs-view.js'
 import { ListTable, type ListColumn } from './ListTable.js'
-import type { Tab } from '../state/types.js'
+import type { RunUsage, Tab } from '../state/types.js'
 
 export interface ListScreenProps {
   tab: Tab
@@ -16,18 +16,21 @@ export interface ListScreenProps {
   width: number
   now: number
   markedId?: string
+  runUsage?: ReadonlyMap<string, RunUsage>
 }
 
 const statusColor = (s: string) => (/FAILED|TERMINATED|QUARANTINED/.test(s) ? 'red' : /RUNNING|QUEUED/.test(s) ? 'blue' : /WAITING|SUSPENDED/.test(s) ? 'yellow' : 'green')
 
-export function ListScreen({ tab, runs, traces, sessions, cursor, height, width, now, markedId }: ListScreenProps) {
+export function ListScreen({ tab, runs, traces, sessions, cursor, height, width, now, markedId, runUsage }: ListScreenProps) {
   if (tab === 'runs') {
     const cols: ListColumn<RunSummary>[] = [
       { header: 'STATUS', width: 10, get: (r) => r.status, color: (r) => statusColor(r.status) },
       { header: 'DEFINITION', width: 18, get: (r) => r.definition_name },
-      { header: 'INSTANCE KEY', width: 26, get: (r) => r.instance_key },
+      { header: 'INSTANCE KEY', width: 22, get: (r) => r.instance_key },
       { header: 'WAITING ON', width: 20, get: (r) => waitText(r.wait_state) },
       { header: 'AGE', width: 8, get: (r) => ago(r.created_at, now) },
+      { header: 'TOKENS', width: 11, get: (r) => (runUsage?.get(r.run_id) ? `${runUsage.get(r.run_id)!.tokensIn}/${runUsage.get(r.run_id)!.tokensOut}` : '') },
+      { header: 'COST', width: 8, get: (r) => (runUsage?.get(r.run_id) ? formatCost(runUsage.get(r.run_id)!.cost) : '') },
       { header: 'RUN', width: 36, get: (r) => r.run_id },
     ]
     return <ListTable rows={runs} columns={cols} cursor={cursor} height={height} width={width} rowKey={(r) => r.run_id} empty="No runs (start one with `continua runs start`)" />

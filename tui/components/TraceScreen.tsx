@@ -1,12 +1,14 @@
 import { Box, Text } from 'ink'
 import { formatCost, formatDuration, formatTokens } from '../../src/cli/output.js'
+import { waitText } from '../../src/cli/runs-view.js'
+import type { RunSummary } from '../../src/contract/runs.js'
 import type { TraceView } from '../state/types.js'
 import { DetailPane } from './DetailPane.js'
 import { SpanTree } from './SpanTree.js'
 
 // One trace: header, span tree + waterfall on the left, the selected span's detail on the right.
 
-export function TraceScreen({ view, height, width, now }: { view: TraceView; height: number; width: number; now: number }) {
+export function TraceScreen({ view, run, height, width, now }: { view: TraceView; run?: RunSummary; height: number; width: number; now: number }) {
   const t = view.trace
   if (!t) return <Text color={view.error ? 'red' : undefined}>{view.error ?? `Loading ${view.ref}…`}</Text>
   const treeWidth = Math.floor(width * 0.62)
@@ -19,7 +21,7 @@ export function TraceScreen({ view, height, width, now }: { view: TraceView; hei
       <Text wrap="truncate">
         <Text bold>{t.name}</Text>
         <Text color={t.status === 'FAILED' ? 'red' : t.status === 'RUNNING' ? 'blue' : 'green'}>{` ${t.status}`}</Text>
-        <Text dimColor>{`  ${formatDuration(t.duration_ms)}  ${view.spans.length} spans  tokens ${formatTokens(t.total_tokens_in)}/${formatTokens(t.total_tokens_out)}  ${formatCost(t.total_cost_usd_decimal)}  ${t.error_count ? t.error_count + ' errors  ' : ''}${view.runId ? 'run ' + view.runId + '  ' : ''}${live}`}</Text>
+        <Text dimColor>{`  ${formatDuration(t.duration_ms)}  ${view.spans.length} spans  tokens ${formatTokens(t.total_tokens_in)}/${formatTokens(t.total_tokens_out)}  ${formatCost(t.total_cost_usd_decimal)}  ${t.error_count ? t.error_count + ' errors  ' : ''}${run ? `run ${run.status}${run.wait_state ? ' on ' + waitText(run.wait_state) : ''}  ` : view.runId ? 'run ' + view.runId + '  ' : ''}${live}`}</Text>
       </Text>
       <Box height={bodyHeight}>
         <SpanTree rows={view.rows} cursor={view.cursor} height={bodyHeight} width={treeWidth} axisStart={view.tree?.start ?? 0} axisEnd={view.tree?.end ?? 1} now={now} focused={view.focus === 'tree'} />

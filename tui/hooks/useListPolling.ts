@@ -13,8 +13,10 @@ export function useListPolling(client: ContinuaClient, tab: Tab, active: boolean
     const load = async () => {
       try {
         if (tab === 'runs') {
-          const page = await client.runs.list({ limit: 200 })
+          // Runs carry no usage; their traces (engine:<run id>) do.
+          const [page, traces] = await Promise.all([client.runs.list({ limit: 200 }), client.traces.list({ q: 'engine:', limit: 200 })])
           if (!stopped) dispatch({ type: 'runs-loaded', rows: page.runs })
+          if (!stopped) dispatch({ type: 'run-usage', traces: traces.traces })
         } else if (tab === 'traces') {
           const page = await client.traces.list({ limit: 200 })
           if (!stopped) dispatch({ type: 'traces-loaded', rows: page.traces })

@@ -4,7 +4,7 @@ import type { Span, TimelineEvent, Trace, TraceDetail } from '../../src/contract
 import { buildTree, flatten, primaryFailure } from '../../src/trace-view/tree.js'
 import { keyResult, type KeyInfo } from './keymap.js'
 import { visibleCount } from './selectors.js'
-import { TABS, type AppState, type Overlay, type Tab, type TraceView } from './types.js'
+import { TABS, type AppState, type Overlay, type RunUsage, type Tab, type TraceView } from './types.js'
 
 // The whole TUI state machine: pure, synchronous, unit-tested. Side effects (HTTP, SSE) live in
 // hooks and App, which dispatch their results here.
@@ -14,6 +14,7 @@ export type Action =
   | { type: 'tab'; tab: Tab }
   | { type: 'next-tab' }
   | { type: 'runs-loaded'; rows: RunSummary[] }
+  | { type: 'run-usage'; traces: Trace[] }
   | { type: 'traces-loaded'; rows: Trace[] }
   | { type: 'sessions-loaded'; rows: Session[] }
   | { type: 'list-error'; tab: Tab; error: string }
@@ -44,7 +45,7 @@ export type Action =
 
 export function initialState(bodyHeight = 20): AppState {
   const empty = { rows: [], cursor: 0, loaded: false }
-  return { tab: 'runs', view: 'list', runs: { ...empty }, traces: { ...empty }, sessions: { ...empty }, filter: '', failedOnly: false, overlay: { kind: 'none' }, bodyHeight, effects: [] }
+  return { tab: 'runs', view: 'list', runs: { ...empty }, traces: { ...empty }, sessions: { ...empty }, filter: '', failedOnly: false, overlay: { kind: 'none' }, bodyHeight, effects: [], runUsage: new Map() }
 }
 
 const clamp = (n: number, count: number) => Math.max(0, Math.min(n, count - 1))
@@ -82,6 +83,11 @@ export function reducer(s: AppState, a: Action): AppState {
       const next = { ...s, [key]: { ...s[key], rows: a.rows, loaded: true, error: undefined } } as AppState
       // Keep the cursor in range when rows disappear; the selection may shift by one on refresh.
       return { ...next, [key]: { ...next[key], cursor: clamp(next[key].cursor, visibleCount(next, key)) } } as AppState
+    }
+    case 'run-usage': {
+      const usage = new Map<string, RunUsage>()
+      for (const t of a.traces) if (t.trace_id.startsWith('engine:')) usage.set(t.trace_id.slice(7), { tokensIn: t.total_tokens_in, tokensOut: t.total_tokens_out, cost: t.total_cost_usd_decimal })
+      return { ...s, runUsage: usage }
     }
     case 'list-error':
       return { ...s, [a.tab]: { ...s[a.tab], error: a.error } } as AppState

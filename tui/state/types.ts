@@ -4,6 +4,12 @@ import type { Span, TimelineEvent, Trace, TraceDetail } from '../../src/contract
 import type { SpanTree, TreeRow } from '../../src/trace-view/tree.js'
 import type { Effect } from './keymap.js'
 
+export interface RunUsage {
+  tokensIn: number
+  tokensOut: number
+  cost: string
+}
+
 export type Tab = 'runs' | 'traces' | 'sessions'
 export const TABS: readonly Tab[] = ['runs', 'traces', 'sessions']
 
@@ -43,6 +49,8 @@ export interface AppState {
   tab: Tab
   view: 'list' | 'trace' | 'compare'
   runs: ListState<RunSummary>
+  /** Tokens and cost of each run, from its trace (`engine:<run id>`). */
+  runUsage: ReadonlyMap<string, RunUsage>
   traces: ListState<Trace>
   sessions: ListState<Session>
   /** Traces tab narrowed to one session (Enter on a session). */
