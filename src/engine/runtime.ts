@@ -159,7 +159,7 @@ export async function reconcile(pool: pg.Pool): Promise<number> {
          and not exists (select 1 from engine.activity_tasks t where t.run_id = r.id and t.status in ('queued', 'claimed'))
          and not exists (select 1 from engine.timers t where t.run_id = r.id and t.status = 'pending')
          and not exists (select 1 from engine.runs ch where ch.parent_run_id = r.id and ch.status in ('queued', 'running', 'waiting', 'suspended', 'quarantined'))
-       limit 100 for update of r skip locked`,
+       limit 100 for no key update of r skip locked`,
     )
     for (const r of rows) {
       await enqueueActivation(c, r)
