@@ -359,6 +359,27 @@ describe('web debugger in chromium', { skip }, () => {
     }
   })
 
+  it('shows a truncation banner and loads the full original payload', async () => {
+    const at = (sec: number) => new Date(Date.parse('2026-01-21T10:00:00Z') + sec * 1000).toISOString()
+    const big = 'x'.repeat(3000) + 'END-OF-ORIGINAL'
+    await ingestSync(
+      fx.t.db,
+      fx.demoProjectId,
+      {
+        batch_key: 'truncation-1',
+        traces: [{ trace_id: 'truncated-web', name: 'big payload', status: 'completed', start_time: at(0), end_time: at(2) }],
+        spans: [{ trace_id: 'truncated-web', span_id: 'big', name: 'big input', type: 'llm', start_time: at(0), end_time: at(2), status: 'completed', input: { prompt: big } }],
+      },
+      { maxPayloadBytes: 1024 },
+    )
+    const trace = await traceByName('truncated-web')
+    await go(`/traces/${trace.id}`)
+    await page.getByTestId('truncation-banner').waitFor()
+    assert.doesNotMatch((await page.getByTestId('inspector').textContent()) ?? '', /END-OF-ORIGINAL/)
+    await page.getByTestId('truncation-banner').getByRole('button', { name: 'Load the full original' }).click()
+    await page.getByTestId('inspector').getByText(/END-OF-ORIGINAL/).waitFor()
+  })
+
   it('updates a running trace live as spans arrive', async () => {
     const at = (s: number) => new Date(Date.now() - 60_000 + s * 1000).toISOString()
     await ingestSync(fx.t.db, fx.demoProjectId, {
