@@ -154,4 +154,21 @@ describe('continua runs against a live server', () => {
     assert.equal(bad.code, 2)
     assert.match(bad.stderr, /--since must be a duration/)
   })
+
+  it('runs history --follow streams events as jsonl until the run ends', async () => {
+    const started = StartRunResponse.parse(await json(['runs', 'start', 'approval', '--input', '{"timeout":"1h"}', '--instance-key', 'cli-history-follow']))
+    const follow = startCli(['runs', 'history', '--instance-key', 'cli-history-follow', '--follow', '-o', 'jsonl'], env)
+    await follow.waitFor(/"event_type":"timer.scheduled"/, 30_000)
+    assert.equal((await cli(['signal', started.run_id, 'approve', '--payload', '{"ok":false}'])).code, 0)
+    await follow.waitFor(/"event_type":"workflow.completed"/, 30_000)
+    const code = await new Promise<number | null>((resolve) => {
+      if (follow.child.exitCode !== null) return resolve(follow.child.exitCode)
+      const timer = setTimeout(() => resolve(-1), 15_000)
+      follow.child.on('exit', (c) => (clearTimeout(timer), resolve(c)))
+    })
+    await follow.stop()
+    assert.equal(code, 0)
+    const seqs = follow.output().stdout.trim().split('\n').map((l) => HistoryEvent.parse(JSON.parse(l)).sequence_no)
+    assert.deepEqual(seqs, seqs.map((_, i) => i + 1))
+  })
 })

@@ -55,4 +55,11 @@ describe('CLI start-up', () => {
       else assert.equal(r.code, 4) // nothing listens on port 9
     }
   })
+
+  it('shell completion: `continua autocomplete script bash` prints the setup script', () => {
+    const cache = fs.mkdtempSync(path.join(os.tmpdir(), 'continua-ac-'))
+    const r = spawnSync(process.execPath, [path.join(ROOT, 'bin', 'run.js'), 'autocomplete', 'script', 'bash'], { env: cliEnv({ XDG_CACHE_HOME: cache, HOME: cache }), encoding: 'utf8', timeout: 60_000 })
+    assert.equal(r.status, 0, r.stderr)
+    assert.match(r.stdout, /CONTINUA_AC_BASH_SETUP_PATH/)
+  })
 })
