@@ -1,5 +1,6 @@
 import type pg from 'pg'
 import { activityTask, appendEvents, enqueueTimerJob, lockRun, wakeRun, withTx, type Client, type NewEvent, type RunRow } from '../db/engine-store.js'
+import type { ClaimedTask } from './activities.js'
 import { closeRun, createRun, requestCancelLocked } from './lifecycle.js'
 import { resolveRetry } from './retry.js'
 import { isDefinitionKnown } from './workers.js'
@@ -10,10 +11,17 @@ import { activityKey, childKey, timerKey, type Command, type Decision } from './
 // for, and enqueue the jobs that will move it next.
 
 export type CommitResult =
-  | { ok: true; closed: boolean; timers: Array<{ id: string; dueAt: Date }>; tasks: Array<{ id: string; type: string }> }
+  | { ok: true; closed: boolean; timers: Array<{ id: string; dueAt: Date }>; tasks: ClaimedTask[] }
   | { ok: false }
 
-export async function commitDecision(pool: pg.Pool, runId: string, seenVersion: number, d: Decision): Promise<CommitResult> {
+/** Eager execution: local tasks the committing worker will run itself are claimed in the commit. */
+export interface EagerClaim {
+  owner: string
+  /** Reserves a slot for one activity of this type; false when the worker cannot take it now. */
+  reserve(type: string): boolean
+}
+
+export async function commitDecision(pool: pg.Pool, runId: string, seenVersion: number, d: Decision, eager?: EagerClaim): Promise<CommitResult> {
   return withTx(pool, async (c) => {
     const run = await lockRun(c, runId)
     if (!run || !['queued', 'running', 'waiting'].includes(run.status) || run.activation_version !== seenVersion) return { ok: false }
@@ -31,12 +39,14 @@ export async function commitDecision(pool: pg.Pool, runId: string, seenVersion: 
     await appendEvents(c, run, events)
 
     const timers: Array<{ id: string; dueAt: Date }> = []
-    const tasks: Array<{ id: string; type: string }> = []
+    const tasks: ClaimedTask[] = []
     let wake = seqBefore > d.lastSeq // outcomes arrived while the code ran
     for (const cmd of d.commands) {
       if (cmd.kind === 'activity') {
-        const id = await createActivityTask(c, run, cmd)
-        if (id && (cmd.options.target ?? 'local') === 'local') tasks.push({ id, type: cmd.activityType })
+        const local = (cmd.options.target ?? 'local') === 'local'
+        const owner = local && eager?.reserve(cmd.activityType) ? eager.owner : null
+        const claimed = await createActivityTask(c, run, cmd, owner)
+        if (claimed) tasks.push(claimed)
       }
       else if (cmd.kind === 'timer') timers.push(await createTimer(c, run, cmd))
       else if (cmd.kind === 'child') wake = (await startChild(c, run, cmd)) || wake
@@ -84,26 +94,44 @@ function commandEvent(cmd: Command): NewEvent {
   }
 }
 
-async function createActivityTask(c: Client, run: RunRow, cmd: Extract<Command, { kind: 'activity' }>): Promise<string | undefined> {
+/**
+ * Creates the task. A task claimed for eager execution (`owner`) gets no queue job: if its owner
+ * dies, the sweeper queues it again. Other local tasks get their job in the same round trip.
+ */
+async function createActivityTask(c: Client, run: RunRow, cmd: Extract<Command, { kind: 'activity' }>, owner: string | null): Promise<ClaimedTask | undefined> {
   const target = cmd.options.target ?? 'local'
   const timeouts = {
     start_to_close_ms: cmd.options.startToCloseTimeout ?? null,
     schedule_to_close_ms: cmd.options.scheduleToCloseTimeout ?? null,
     heartbeat_ms: cmd.options.heartbeatTimeout ?? null,
   }
-  // The task row and (for local tasks) its job in one round trip.
-  const { rows } = await c.query<{ id: string }>(
+  const { rows } = await c.query<ClaimedTask>(
     `with t as (
-       insert into engine.activity_tasks (project_id, run_id, command_id, activity_key, activity_type, input, execution_target, retry_policy, timeouts)
-       values ($1, $2, $3, $4, $5, $6::jsonb, $7, $8::jsonb, $9::jsonb)
-       on conflict (run_id, command_id) do nothing returning id),
+       insert into engine.activity_tasks (project_id, run_id, command_id, activity_key, activity_type, input, execution_target, retry_policy, timeouts,
+         status, attempt, owner, claimed_at)
+       values ($1, $2, $3, $4, $5, $6::jsonb, $7, $8::jsonb, $9::jsonb,
+         case when $11::text is null then 'queued' else 'claimed' end, case when $11::text is null then 0 else 1 end, $11::text,
+         case when $11::text is null then null else now() end)
+       on conflict (run_id, command_id) do nothing returning *),
      j as (
        select graphile_worker.add_job($10, json_build_object('task_id', t.id::text), job_key => 'task:' || t.id::text, max_attempts => 25)
-       from t where $7 = 'local')
-     select t.id, (select count(*) from j) as jobs from t`,
-    [run.project_id, run.id, cmd.id, activityKey(cmd.id), cmd.activityType, JSON.stringify(cmd.input), target, JSON.stringify(resolveRetry(cmd.options.retry)), JSON.stringify(timeouts), activityTask(cmd.activityType)],
+       from t where $7 = 'local' and $11::text is null)
+     select t.*, (select count(*) from j) as jobs from t`,
+    [
+      run.project_id,
+      run.id,
+      cmd.id,
+      activityKey(cmd.id),
+      cmd.activityType,
+      JSON.stringify(cmd.input),
+      target,
+      JSON.stringify(resolveRetry(cmd.options.retry)),
+      JSON.stringify(timeouts),
+      activityTask(cmd.activityType),
+      owner,
+    ],
   )
-  return rows[0]?.id
+  return rows[0] && owner ? rows[0] : undefined
 }
 
 async function createTimer(c: Client, run: RunRow, cmd: Extract<Command, { kind: 'timer' }>): Promise<{ id: string; dueAt: Date }> {

@@ -1,7 +1,7 @@
 import type pg from 'pg'
 import { appendEvents, lockRun, wakeRun, withTx, type RunRow } from '../db/engine-store.js'
 import type { Logger } from '../logger.js'
-import { claimLocalTask, completeTask, failTask } from './activities.js'
+import { claimLocalTask, completeTask, failTask, type ClaimedTask } from './activities.js'
 import { commitDecision } from './commit.js'
 import type { ActivityContext, Registry } from './definitions.js'
 import { errorCodeOf, errorMessageOf } from './errors.js'
@@ -92,7 +92,16 @@ export class Dispatcher {
     }
     if (this.ctx.crashAt === 'activation') process.kill(process.pid, 'SIGKILL')
     const decision = entry.exec.takeDecision()
-    const result = await commitDecision(pool, runId, entry.version, decision)
+    let reserved = 0
+    const eager = {
+      owner: this.ctx.workerId,
+      reserve: (type: string) => {
+        if (!this.ctx.registry.activities.has(type) || this.eagerRunning + reserved >= (this.ctx.eagerLimit ?? 10)) return false
+        reserved++
+        return true
+      },
+    }
+    const result = await commitDecision(pool, runId, entry.version, decision, eager)
     if (!result.ok || result.closed) {
       this.cache.delete(runId)
       if (!result.ok) this.ctx.logger.debug('activation discarded: the run moved on', { run_id: runId })
@@ -107,9 +116,8 @@ export class Dispatcher {
     // Eager execution: activities this worker can run start now, in-process, without waiting for
     // a queue hop. Their graphile jobs stay as the durable backup; claiming fences out doubles.
     for (const task of result.tasks) {
-      if (!this.ctx.registry.activities.has(task.type) || this.eagerRunning >= (this.ctx.eagerLimit ?? 10)) continue
       this.eagerRunning++
-      void this.runActivity(task.id)
+      void this.runClaimed(task)
         .catch((err: unknown) => this.ctx.logger.warn('eager activity failed', { task_id: task.id, error: err }))
         .finally(() => this.eagerRunning--)
     }
@@ -124,9 +132,13 @@ export class Dispatcher {
   }
 
   async runActivity(taskId: string): Promise<void> {
+    const task = await claimLocalTask(this.ctx.pool, taskId, this.ctx.workerId)
+    if (task) await this.runClaimed(task)
+  }
+
+  /** Runs one attempt of a task this worker has claimed, then records its outcome (fenced). */
+  private async runClaimed(task: ClaimedTask): Promise<void> {
     const { pool: p, workerId, registry } = this.ctx
-    const task = await claimLocalTask(p, taskId, workerId)
-    if (!task) return
     const def = registry.activities.get(task.activity_type)
     const fence = { taskId: task.id, owner: workerId, attempt: task.attempt }
     if (!def) {
