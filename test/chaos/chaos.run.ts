@@ -34,6 +34,8 @@ describe(`chaos (${MODE}: ${N} workflows, ${BATCHES} async batches)`, { timeout:
   let serve: ServeProcess
   let servePort: number
   const workers: LongRunning[] = []
+  let chaosOn = false
+  let supervisor: NodeJS.Timeout | undefined
   const stats = { workerKills: 0, serverKills: 0, backendsTerminated: 0, startRetries: 0, signalRetries: 0, ingestRetries: 0, unexpectedExits: 0 }
 
   const startWorker = (slot: number) => {
@@ -47,18 +49,26 @@ describe(`chaos (${MODE}: ${N} workflows, ${BATCHES} async batches)`, { timeout:
     return w.waitFor(/Engine worker .* running/, 60_000)
   }
   const startServer = async () => {
-    serve = await startServeProcess(t.url, { CONTINUA_INGEST_DEFAULT_MODE: 'async', CONTINUA_DB_POOL_SIZE: '6' }, servePort)
+    for (let attempt = 1; ; attempt++) {
+      try {
+        serve = await startServeProcess(t.url, { CONTINUA_INGEST_DEFAULT_MODE: 'async', CONTINUA_DB_POOL_SIZE: '6' }, servePort)
+        return
+      } catch (err) {
+        if (attempt >= 5) throw err
+        log('server restart failed, retrying:', (err as Error).message.slice(0, 200))
+      }
+    }
   }
 
   /** POSTs through the (possibly dead) server until it answers below 500. */
-  async function post(pathname: string, body: unknown, counter: 'startRetries' | 'signalRetries' | 'ingestRetries', deadline = Date.now() + 60_000) {
+  async function post(pathname: string, body: unknown, counter: 'startRetries' | 'signalRetries' | 'ingestRetries', deadline = Date.now() + 300_000) {
     for (;;) {
       try {
         const res = await fetch(`http://127.0.0.1:${servePort}${pathname}`, {
           method: 'POST',
           headers: { 'content-type': 'application/json', 'x-api-key': key },
           body: JSON.stringify(body),
-          signal: AbortSignal.timeout(10_000),
+          signal: AbortSignal.timeout(30_000),
         })
         const text = await res.text()
         if (res.status < 500) return { status: res.status, body: text ? JSON.parse(text) : undefined }
@@ -79,6 +89,8 @@ describe(`chaos (${MODE}: ${N} workflows, ${BATCHES} async batches)`, { timeout:
     await startServer()
   })
   after(async () => {
+    chaosOn = false
+    clearInterval(supervisor)
     await Promise.all(workers.map((w) => w?.stop('SIGKILL', 5000)))
     await serve?.stop('SIGKILL')
     await t?.drop()
@@ -86,7 +98,7 @@ describe(`chaos (${MODE}: ${N} workflows, ${BATCHES} async batches)`, { timeout:
 
   it('every workflow and every accepted batch survives kill -9, backend termination and server restarts', { timeout: DEADLINE_MS + 120_000 }, async () => {
     const started = Date.now()
-    let chaosOn = true
+    chaosOn = true
 
     // Chaos 1: kill -9 a random worker every few seconds and restart it.
     const killer = (async () => {
@@ -103,7 +115,7 @@ describe(`chaos (${MODE}: ${N} workflows, ${BATCHES} async batches)`, { timeout:
     })()
     // Restart whatever died on its own (e.g. a process that did not survive backend termination).
     let restarting = false
-    const supervisor = setInterval(() => {
+    supervisor = setInterval(() => {
       if (restarting || !chaosOn) return
       const dead = workers.findIndex((w) => w && w.child.exitCode !== null && w.child.signalCode === null)
       if (dead >= 0) {
@@ -142,7 +154,8 @@ describe(`chaos (${MODE}: ${N} workflows, ${BATCHES} async batches)`, { timeout:
         const res = await post('/v1/engine/runs', { instance_key: `chaos-${i}`, request_key: `start-${i}`, definition_name: 'chaos-flow', definition_version: '1', input: { i } }, 'startRetries')
         assert.equal(res.status, 200, JSON.stringify(res.body))
         runIds[i] = res.body.run_id
-        void post(`/v1/engine/runs/${res.body.run_id}/signal`, { signal_name: 'go', payload: { go: i } }, 'signalRetries').then((r) => assert.equal(r.status, 200, JSON.stringify(r.body)))
+        const signalled = await post(`/v1/engine/runs/${res.body.run_id}/signal`, { signal_name: 'go', payload: { go: i } }, 'signalRetries')
+        assert.equal(signalled.status, 200, JSON.stringify(signalled.body))
         if (i % 10 === 9) await sleep(MODE === 'full' ? 100 : 250)
       }
     })()
