@@ -43,9 +43,10 @@ describe('Python SDK against a live continua serve', () => {
     await t?.drop()
   })
 
-  it('python3 -m unittest discover passes (tracing, retries, engine control, activity worker)', async () => {
+  it('python3 -m unittest discover passes (tracing, retries, engine control, activity worker)', async (ctx) => {
     const res = await runPython(['-m', 'unittest', 'discover', '-s', 'tests', '-t', '.', '-v'], { CONTINUA_ENDPOINT: endpoint, CONTINUA_API_KEY: key })
     const output = `${res.stdout}\n${res.stderr}`
+    for (const line of res.stderr.split('\n').filter((l) => / \.\.\. |^Ran |^OK|^FAILED/.test(l))) ctx.diagnostic(line)
     assert.equal(res.code, 0, `unittest failed:\n${output}`)
     assert.match(res.stderr, /\nOK\b/, output)
     assert.doesNotMatch(res.stderr, /skipped/, `no test may be skipped:\n${output}`)
