@@ -76,6 +76,11 @@ class EngineControlClient:
     def get_pending_work(self, run_id: str) -> dict[str, Any]:
         return self._call("GET", f"/v1/engine/runs/{_q(run_id)}/pending-work")
 
+    def list_runs(self, **filters: Any) -> dict[str, Any]:
+        """``status``, ``definition_name``, ``instance_key``, ``limit``, ``cursor``; answers ``{runs, next_cursor}``."""
+        params = {k: v for k, v in filters.items() if v is not None}
+        return self._call("GET", "/v1/engine/runs" + (("?" + urllib.parse.urlencode(params)) if params else ""))
+
     def list_definitions(self) -> dict[str, Any]:
         return self._call("GET", "/v1/engine/definitions")
 

@@ -46,6 +46,8 @@ class EngineControlTest(unittest.TestCase):
         self.assertEqual(len(history["events"]), 2)
         self.assertTrue(history["has_more"])
         self.assertEqual(self.client.get_instance(key)["instance_key"], key)
+        listed = self.client.list_runs(instance_key=key)
+        self.assertEqual([r["run_id"] for r in listed["runs"]], [run_id])
 
     def test_cancel_and_terminate(self) -> None:
         c = self.client.start(instance_key=unique("py-cancel"), definition_name="sdk-cancellable", definition_version="1")
