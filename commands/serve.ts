@@ -19,11 +19,13 @@ export default class Serve extends ContinuaCommand {
 
   async run(): Promise<void> {
     const { flags } = await this.parse(Serve)
+    // Listen for signals before anything starts: a Ctrl-C during start-up must still shut down in order.
+    const shutdown = waitForShutdownSignal()
     const config = this.settings(flags, { HOST: flags.host, PORT: flags.port })
     const logger = this.makeLogger(config)
     const { startServe } = await import('../server/index.js')
     const server = await startServe({ config, logger, worker: flags.worker && config.serveWorker, demo: flags.demo || config.demo.enabled, say: (line) => this.log(line) })
-    await waitForShutdownSignal()
+    await shutdown
     await server.stop()
   }
 }

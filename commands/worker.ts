@@ -22,6 +22,8 @@ export default class Worker extends ContinuaCommand {
 
   async run(): Promise<void> {
     const { flags } = await this.parse(Worker)
+    // Listen for signals before anything starts: a Ctrl-C during start-up must still shut down in order.
+    const shutdown = waitForShutdownSignal()
     const config = this.settings(flags, { CONTINUA_WORKER_CONCURRENCY: flags.concurrency })
     const logger = this.makeLogger(config)
     const { runWorkerProcess } = await import('../src/jobs/worker-process.js')
@@ -31,7 +33,7 @@ export default class Worker extends ContinuaCommand {
     } else {
       this.log(`Worker running (concurrency ${config.workerConcurrency}); Ctrl-C to stop`)
     }
-    await waitForShutdownSignal()
+    await shutdown
     await worker.stop()
   }
 }

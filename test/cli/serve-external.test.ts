@@ -54,7 +54,8 @@ describe('continua serve on an external database', () => {
       const body = (await res.json()) as { projects: Array<{ name: string }> }
       assert.deepEqual(body.projects.map((p) => p.name), ['default'])
     } finally {
-      assert.equal(await server.stop('SIGTERM'), 0)
+      const code = await server.stop('SIGTERM')
+      assert.equal(code, 0, `exit ${code}; stderr: ${server.output().stderr.slice(-3000)}`)
     }
 
     // A second start on the same database creates nothing new and prints no key.
