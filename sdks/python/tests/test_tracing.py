@@ -16,7 +16,13 @@ from unittest import mock
 import continua
 from continua import Continua, IngestFailure, span, trace
 
-from .live import ScriptedServer, find_trace, live_config
+from .live import ScriptedServer, api_get, find_trace, live_config
+
+
+def continua_traces_named(name: str) -> list[str]:
+    """External ids of the stored traces with this name, newest first."""
+    listed = api_get("/api/traces?q=" + name + "&limit=200")["traces"]
+    return [t["trace_id"] for t in listed if t["name"] == name]
 
 
 class TracingTest(unittest.TestCase):
@@ -82,6 +88,29 @@ class TracingTest(unittest.TestCase):
         self.assertEqual(by["error"]["level"], "error")
         llm_events = [e for e in stored["events"] if e["span_id"] == spans["llm"]["span_id"]]
         self.assertEqual([e["payload"]["effect_kind"] for e in llm_events], ["model_call"])
+
+    def test_span_decorator_on_sync_and_async_functions(self) -> None:
+        @span("lookup", kind="retrieval")
+        def lookup(q: str) -> list[str]:
+            return [q.upper()]
+
+        @span("summarise")
+        async def summarise(items: list[str]) -> str:
+            await asyncio.sleep(0)
+            return ",".join(items)
+
+        @trace
+        def pipeline() -> str:
+            return asyncio.run(summarise(lookup("a") + lookup("b")))
+
+        with trace("decorators") as t:
+            self.assertEqual(pipeline(), "A,B")
+        self.client.flush()
+        outer = find_trace(t.trace_id)
+        self.assertEqual(outer["spans"], [], "the inner @trace is a trace of its own")
+        listed = continua_traces_named("pipeline")
+        spans = sorted(find_trace(listed[0])["spans"], key=lambda s: s["sequence"])
+        self.assertEqual([(s["name"], s["type"], s["output"]) for s in spans], [("lookup", "retrieval", ["A"]), ("lookup", "retrieval", ["B"]), ("summarise", "default", "A,B")])
 
     def test_reserved_fields_are_validated(self) -> None:
         with trace("validation"):
