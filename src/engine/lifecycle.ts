@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto'
 import { appendEvents, enqueueActivation, lockRun, wakeRun, type Client, type RunRow } from '../db/engine-store.js'
 import { isTerminal, type Outcome } from './types.js'
 
@@ -17,10 +18,12 @@ export interface NewRun {
 }
 
 export async function createRun(c: Client, r: NewRun): Promise<RunRow> {
+  // The id is chosen here so a root run can name itself as its root in the same insert.
+  const id = randomUUID()
   const { rows } = await c.query<RunRow>(
-    `insert into engine.runs (project_id, instance_id, run_number, definition_name, definition_version, input,
+    `insert into engine.runs (id, project_id, instance_id, run_number, definition_name, definition_version, input,
        parent_run_id, parent_command_id, parent_close_policy, root_run_id, child_depth, continued_from_run_id)
-     values ($1, $2, $3, $4, $5, $6::jsonb, $7, $8, $9, coalesce($10, gen_random_uuid()), $11, $12)
+     values ($13, $1, $2, $3, $4, $5, $6::jsonb, $7, $8, $9, coalesce($10::uuid, $13::uuid), $11, $12)
      returning *`,
     [
       r.projectId,
@@ -35,14 +38,10 @@ export async function createRun(c: Client, r: NewRun): Promise<RunRow> {
       r.parent?.rootRunId ?? null,
       r.parent ? r.parent.depth : 0,
       r.continuedFrom ?? null,
+      id,
     ],
   )
-  let run = rows[0]!
-  if (!r.parent) {
-    // A root run is its own root.
-    const fixed = await c.query<RunRow>('update engine.runs set root_run_id = id where id = $1 returning *', [run.id])
-    run = fixed.rows[0]!
-  }
+  const run = rows[0]!
   await appendEvents(c, run, [
     {
       type: 'workflow.started',
