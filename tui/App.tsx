@@ -72,7 +72,7 @@ export function App({ client, server, initialRef, pollMs = 2000 }: AppProps) {
         marked={state.marked?.name}
         width={columns}
       />
-      <Box height={bodyHeight} flexDirection="column">
+      <Box height={bodyHeight} flexDirection="column" overflow="hidden">
         {state.overlay.kind === 'help' ? (
           <HelpOverlay width={columns} height={bodyHeight} />
         ) : state.view === 'trace' && state.trace ? (

@@ -41,6 +41,13 @@ describe('tui components', () => {
     for (const k of KEYS) assert.ok(frame.includes(k.keys) && frame.includes(k.action), `${k.keys} listed`)
   })
 
+  it('HelpOverlay splits into two columns on a short screen, keeping every key', () => {
+    const { lastFrame } = render(<HelpOverlay width={200} height={18} />)
+    const frame = lastFrame()!
+    assert.ok(frame.split('\n').length <= 18)
+    for (const k of KEYS) assert.ok(frame.includes(k.action), `${k.keys} listed`)
+  })
+
   it('DetailPane shows model, tokens, error and folds JSON below the chosen depth', () => {
     const failed = bigTrace(1, 7, 7).find((s) => s.status === 'FAILED')!
     const { lastFrame, rerender } = render(<DetailPane span={failed} events={[]} depth={1} scroll={0} height={20} width={80} focused />)

@@ -22,8 +22,8 @@ const STATUS_COLOR = { FAILED: 'red', STARTED: 'blue', COMPLETED: undefined, SCH
 export function SpanTree({ rows, cursor, height, width, axisStart, axisEnd, now, focused }: SpanTreeProps) {
   const start = windowStart(cursor, rows.length, height)
   const shown = rows.slice(start, start + height)
-  const barWidth = Math.max(8, Math.floor(width * 0.3))
-  const factsWidth = 18
+  const barWidth = Math.max(6, Math.floor(width * (width < 80 ? 0.2 : 0.3)))
+  const factsWidth = width < 80 ? 14 : 18
   const labelWidth = Math.max(10, width - barWidth - factsWidth - 3)
   return (
     <Box flexDirection="column" width={width} height={height}>

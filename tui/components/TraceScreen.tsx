@@ -11,7 +11,8 @@ import { SpanTree } from './SpanTree.js'
 export function TraceScreen({ view, run, height, width, now }: { view: TraceView; run?: RunSummary; height: number; width: number; now: number }) {
   const t = view.trace
   if (!t) return <Text color={view.error ? 'red' : undefined}>{view.error ?? `Loading ${view.ref}…`}</Text>
-  const treeWidth = Math.floor(width * 0.62)
+  // Narrow terminals give the tree more room; the detail pane truncates.
+  const treeWidth = Math.floor(width * (width < 120 ? 0.7 : 0.62))
   const selected = view.rows[view.cursor]?.node.span
   const events = selected ? view.events.filter((e) => e.span_id === selected.span_id) : []
   const live = view.live === 'sse' ? '● live' : view.live === 'polling' ? '○ polling' : view.live === 'loading' ? '… loading' : ''
