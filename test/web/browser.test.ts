@@ -224,6 +224,15 @@ describe('web debugger in chromium', { skip }, () => {
     await shot('projects')
     assert.equal((await api(fx.url, 'GET', '/api/traces', { headers: { 'x-api-key': first } })).status, 401)
     assert.equal((await api(fx.url, 'GET', '/api/traces', { headers: { 'x-api-key': second } })).status, 200)
+    // Revoke the active key from the key list.
+    await page.getByRole('button', { name: 'Done' }).click()
+    await card.getByRole('button', { name: 'API keys' }).click()
+    await card.getByRole('button', { name: 'Revoke' }).first().click()
+    await page.getByRole('dialog').getByRole('button', { name: 'Revoke' }).click()
+    await page.getByRole('dialog').waitFor({ state: 'detached' })
+    await card.locator('.badge', { hasText: 'active' }).waitFor({ state: 'detached' })
+    assert.equal(await card.getByRole('button', { name: 'Revoke' }).count(), 0)
+    assert.equal((await api(fx.url, 'GET', '/api/traces', { headers: { 'x-api-key': second } })).status, 401)
   })
 
   it('renders the overview, a session, and a phone-width trace', async () => {
@@ -239,6 +248,16 @@ describe('web debugger in chromium', { skip }, () => {
     await page.getByRole('dialog', { name: 'Command palette' }).getByRole('textbox').fill(trip.id)
     await page.getByRole('dialog', { name: 'Command palette' }).getByText(`Trace ${trip.name}`).click()
     await page.waitForURL(new RegExp(`/traces/${trip.id}`))
+    await page.keyboard.press('Control+k')
+    await page.getByRole('dialog', { name: 'Command palette' }).getByRole('textbox').fill(trip.session_id)
+    await page.getByRole('dialog', { name: 'Command palette' }).getByText(/^Session /).click()
+    await page.waitForURL(new RegExp(`/sessions/${trip.session_id}`))
+    await page.keyboard.press('Control+k')
+    await page.getByRole('dialog', { name: 'Command palette' }).getByRole('textbox').fill('approval-web-1')
+    await page.getByRole('dialog', { name: 'Command palette' }).getByText(/^Run approval/).click()
+    await page.waitForURL(new RegExp(`/engine/runs/${fx.waitingRunId}`))
+    await go(`/traces/${trip.id}`)
+    await page.getByTestId('span-tree').waitFor()
     // Theme: the toggle cycles System → Light → Dark and the choice survives a reload.
     await page.getByRole('button', { name: /^Theme:/ }).click()
     await page.getByRole('button', { name: 'Theme: light' }).click()
@@ -378,6 +397,8 @@ describe('web debugger in chromium', { skip }, () => {
     assert.doesNotMatch((await page.getByTestId('inspector').textContent()) ?? '', /END-OF-ORIGINAL/)
     await page.getByTestId('truncation-banner').getByRole('button', { name: 'Load the full original' }).click()
     await page.getByTestId('inspector').getByText(/END-OF-ORIGINAL/).waitFor()
+    await page.getByTestId('inspector').getByRole('button', { name: 'Expand all' }).first().click()
+    await page.getByTestId('inspector').getByRole('button', { name: 'Collapse', exact: true }).first().waitFor()
   })
 
   it('updates a running trace live as spans arrive', async () => {
@@ -436,7 +457,7 @@ describe('web debugger in chromium', { skip }, () => {
     const rows = await page.locator('.span-row').count()
     assert.ok(rows > 10 && rows < 150, `only visible rows are rendered (got ${rows})`)
     // Scroll to the bottom of the expanded tree and back: still a bounded DOM.
-    await page.getByRole('button', { name: 'Expand all' }).click()
+    await page.locator('.tree-tools').getByRole('button', { name: 'Expand all' }).click()
     await page.locator('.tree-list').evaluate((el) => (el.scrollTop = el.scrollHeight))
     await page.waitForTimeout(100)
     const after = await page.locator('.span-row').count()

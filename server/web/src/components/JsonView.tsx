@@ -1,14 +1,28 @@
-import { useMemo, useState } from 'react'
+import { createContext, useContext, useMemo, useState } from 'react'
 import { copy } from '../format.js'
 
 // Collapsible JSON tree: collapsed below depth 2 and for containers with more than 200 children;
 // search highlights matching keys and values; every node copies its value or its path.
 
 const MAX_CHILDREN_SHOWN = 500
+const EXPAND_ALL_MAX_NODES = 5000
+const ExpandAll = createContext(false)
+
+function countNodes(v: unknown, cap: number): number {
+  if (v === null || typeof v !== 'object') return 1
+  let n = 1
+  for (const c of Object.values(v as object)) {
+    n += countNodes(c, cap - n)
+    if (n > cap) break
+  }
+  return n
+}
 
 export function JsonView({ value, name = '$', search = '' }: { value: unknown; name?: string; search?: string }) {
   const [filter, setFilter] = useState(search)
+  const [all, setAll] = useState(false)
   const matches = useMemo(() => (filter ? countMatches(value, filter.toLowerCase()) : 0), [value, filter])
+  const tooBig = useMemo(() => countNodes(value, EXPAND_ALL_MAX_NODES + 1) > EXPAND_ALL_MAX_NODES, [value])
   if (value === undefined) return <div className="muted">(none)</div>
   return (
     <div className="json">
@@ -18,8 +32,13 @@ export function JsonView({ value, name = '$', search = '' }: { value: unknown; n
         <button className="btn ghost small" onClick={() => copy(JSON.stringify(value, null, 2))}>
           Copy JSON
         </button>
+        <button className="btn ghost small" disabled={tooBig && !all} title={tooBig ? `More than ${EXPAND_ALL_MAX_NODES} nodes` : ''} onClick={() => setAll(!all)}>
+          {all ? 'Collapse' : 'Expand all'}
+        </button>
       </div>
-      <Node k={name} v={value} depth={0} path="$" filter={filter.toLowerCase()} />
+      <ExpandAll.Provider value={all}>
+        <Node key={String(all)} k={name} v={value} depth={0} path="$" filter={filter.toLowerCase()} />
+      </ExpandAll.Provider>
     </div>
   )
 }
@@ -39,7 +58,8 @@ function Node({ k, v, depth, path, filter }: { k: string; v: unknown; depth: num
   const isObj = v !== null && typeof v === 'object'
   const entries = isObj ? Object.entries(v as object) : []
   const [open, setOpen] = useState<boolean | undefined>(undefined)
-  const autoOpen = depth < 2 && entries.length <= 200
+  const all = useContext(ExpandAll)
+  const autoOpen = all || (depth < 2 && entries.length <= 200)
   const expanded = open ?? (filter ? contains(v, filter) : autoOpen)
   const keyHit = filter && k.toLowerCase().includes(filter)
   if (!isObj) {
