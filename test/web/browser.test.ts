@@ -11,6 +11,7 @@ import { waitFor } from '../engine/helpers.js'
 import { chromiumMissing, launch } from './browser.js'
 import { startServer, startWebFixture, type WebFixture } from './fixture.js'
 import { startProvider } from './oidc-provider.js'
+import { defaultWebRoot } from '../../server/routes/web.js'
 import { createOidcVerifier } from '../../src/auth/oidc.js'
 
 // The debugger in a real browser against a seeded server with a real engine worker.
@@ -38,6 +39,7 @@ describe('web debugger in chromium', { skip }, () => {
   }
 
   before(async () => {
+    if (!fs.existsSync(path.join(defaultWebRoot(), 'index.html'))) throw new Error('dist/web is missing: run `npm run build` before the browser tests')
     fx = await startWebFixture()
     browser = await launch()
     page = await browser.newPage({ viewport: { width: 1280, height: 800 } })
