@@ -113,8 +113,8 @@ export class Dispatcher {
     const limit = this.ctx.cacheLimit ?? 5000
     while (this.cache.size > limit) this.cache.delete(this.cache.keys().next().value!)
     if (result.timers.length) this.ctx.onTimers?.(result.timers)
-    // Eager execution: activities this worker can run start now, in-process, without waiting for
-    // a queue hop. Their graphile jobs stay as the durable backup; claiming fences out doubles.
+    // Eager execution: the commit claimed these tasks for this worker, so they start now without a
+    // queue hop. If this worker dies, the sweeper puts them back in the queue.
     for (const task of result.tasks) {
       this.eagerRunning++
       void this.runClaimed(task)
@@ -124,7 +124,7 @@ export class Dispatcher {
   }
 
   private async quarantine(runId: string, version: number, detail: string): Promise<void> {
-    await pool(this.ctx).query(
+    await this.ctx.pool.query(
       `update engine.runs set status = 'quarantined', error_code = 'engine_invariant', error_message = $3,
          waiting_for = $4::jsonb, activation_version = activation_version + 1 where id = $1 and activation_version = $2`,
       [runId, version, detail, JSON.stringify({ kind: 'engine_invariant', detail })],
@@ -203,8 +203,6 @@ export class Dispatcher {
     await fireTimer(this.ctx.pool, timerId)
   }
 }
-
-const pool = (ctx: DispatchContext) => ctx.pool
 
 // Event times as whole milliseconds computed by Postgres, the same on every path that loads
 // history, so ctx.now() is identical on every replay.
