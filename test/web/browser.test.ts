@@ -189,7 +189,11 @@ describe('web debugger in chromium', { skip }, () => {
     assert.equal(await page.getByRole('button', { name: 'Suspend' }).isDisabled(), true)
     await page.getByRole('button', { name: 'Resume' }).click()
     await page.getByRole('dialog').getByRole('button', { name: 'Resume' }).click()
-    await page.getByTestId('run-status').filter({ hasText: /waiting|queued|running/ }).waitFor()
+    await page.getByTestId('run-status').filter({ hasText: 'waiting' }).waitFor({ timeout: 20_000 })
+    await page.getByRole('button', { name: 'Cancel', exact: true }).click()
+    await page.getByRole('dialog').getByRole('button', { name: 'Cancel run' }).click()
+    await page.getByTestId('run-status').filter({ hasText: /cancelled|failed/ }).waitFor({ timeout: 20_000 })
+    assert.equal(await page.getByRole('button', { name: 'Signal' }).isDisabled(), true, 'a closed run has no controls')
   })
 
   it('shows the timeline with semantic filters, logs and metrics of a trace', async () => {

@@ -161,7 +161,7 @@ export function RunDetail({ id, embedded }: { id: string; embedded?: boolean }) 
                   ? 'A suspended run is not scheduled until it is resumed.'
                   : 'The run is queued again.'
           }
-          confirmLabel={action[0]!.toUpperCase() + action.slice(1)}
+          confirmLabel={`${action[0]!.toUpperCase()}${action.slice(1)} run`}
           danger={action === 'terminate' || action === 'cancel'}
           onConfirm={async () => {
             await api.control(id, action)
