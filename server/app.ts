@@ -22,6 +22,7 @@ import { ingestBodyParser, ingestRoutes } from './routes/ingest.js'
 import { isOtlpPath, otlpRoutes } from './routes/otlp.js'
 import { payloadRoutes } from './routes/payloads.js'
 import { projectRoutes } from './routes/projects.js'
+import { changeRoutes } from './routes/changes.js'
 import { sessionRoutes } from './routes/sessions.js'
 import { traceRoutes } from './routes/traces.js'
 import { defaultWebRoot, webRoutes } from './routes/web.js'
@@ -80,6 +81,7 @@ export function createApp(options: AppOptions): Express {
   api.use(payloadRoutes(db))
   const feed = options.pool ? new ChangeFeed(options.pool, logger) : undefined
   api.use(traceRoutes(db, { feed, logger }))
+  api.use(changeRoutes(feed))
   api.use(sessionRoutes(db))
   api.use(otlpRoutes(db, { maxBodyBytes: options.otlpMaxBodyBytes ?? 5 * 1024 * 1024, maxPayloadBytes: ingest.maxPayloadBytes, logger }))
   app.use(api)

@@ -7,6 +7,8 @@ import type { Logger } from '../logger.js'
 // reconnect every subscriber is woken to re-read, so nothing committed during the gap is missed.
 
 export const CHANGES_CHANNEL = 'continua_changes'
+/** Subscribe with this trace id to hear every change of the project. */
+export const ANY_TRACE = '*'
 
 export interface ChangeNotice {
   projectId: string
@@ -123,7 +125,7 @@ export class ChangeFeed {
     const traces = new Set(notice.traceIds)
     for (const sub of [...this.subs]) {
       if (sub.projectId !== notice.projectId) continue
-      if (traces.size === 0 || traces.has(sub.traceId)) sub.listener()
+      if (traces.size === 0 || sub.traceId === ANY_TRACE || traces.has(sub.traceId)) sub.listener()
     }
   }
 
