@@ -7,6 +7,7 @@ import { HelpOverlay } from './components/HelpOverlay.js'
 import { ListScreen } from './components/ListScreen.js'
 import { Tabs } from './components/Tabs.js'
 import { TraceScreen } from './components/TraceScreen.js'
+import { useChangeStream } from './hooks/useChangeStream.js'
 import { useClock } from './hooks/useClock.js'
 import { useEffects } from './hooks/useEffects.js'
 import { useKeys } from './hooks/useKeys.js'
@@ -40,8 +41,12 @@ export function App({ client, server, initialRef, pollMs = 2000 }: AppProps) {
   useEffect(() => {
     if (initialRef) dispatch({ type: 'open-trace', ref: initialRef })
   }, [initialRef])
+  // Lists re-read on the server's change stream; polling is the fallback (and, slowly, a safety net).
+  const [changes, setChanges] = useState(0)
+  const onChange = useCallback(() => setChanges((n) => n + 1), [])
+  const live = useChangeStream(client, onChange)
   // A run's trace keeps the runs list (its status and wait) fresh too.
-  useListPolling(client, state.tab, state.view === 'list' || (state.view === 'trace' && !!state.trace?.runId), dispatch, refreshCount, pollMs)
+  useListPolling(client, state.tab, state.view === 'list' || (state.view === 'trace' && !!state.trace?.runId), dispatch, `${refreshCount}:${changes}`, live ? Math.max(pollMs, 15_000) : pollMs)
   useTraceLive(client, state.view === 'trace' ? state.trace?.ref : undefined, dispatch, refreshCount)
   useKeys(dispatch)
   useEffects(state.effects, dispatch, client, refresh)
@@ -67,7 +72,7 @@ export function App({ client, server, initialRef, pollMs = 2000 }: AppProps) {
       <Tabs
         tab={state.tab}
         counts={{ runs: runs.length, traces: traces.length, sessions: sessions.length }}
-        live={listError ? `⚠ ${listError}` : `${server}`}
+        live={listError ? `⚠ ${listError}` : `${live ? '● live' : '○ polling'}  ${server}`}
         session={state.session?.label}
         marked={state.marked?.name}
         width={columns}

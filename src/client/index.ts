@@ -33,6 +33,17 @@ export class ContinuaClient {
     this.sessions = new SessionsClient(http)
   }
 
+  /**
+   * Change notices of the caller's project (GET /api/changes/stream): `ready` says whether the
+   * server is listening (live) or the client should keep polling; `change` means re-read.
+   */
+  async *changes(signal: AbortSignal, projectId?: string): AsyncGenerator<{ kind: 'ready'; live: boolean } | { kind: 'change' }> {
+    for await (const m of this.http.events('/api/changes/stream', { signal, query: { project_id: projectId } })) {
+      if (m.event === 'ready') yield { kind: 'ready', live: (JSON.parse(m.data) as { live?: boolean }).live === true }
+      else if (m.event === 'change') yield { kind: 'change' }
+    }
+  }
+
   /** Drops open connections (streams included), so a long-running command can end promptly. */
   close(): Promise<void> {
     return this.http.close()

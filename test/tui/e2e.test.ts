@@ -52,7 +52,8 @@ describe('continua tui under tmux', { skip: HAVE_TMUX ? false : 'tmux is not ins
     t = await createTestDatabase()
     seed = await seedDemo(t.db)
     worker = await startEngineWorker({ pool: t.pool, registry: Registry.fromModule(wf), logger: silentLogger, concurrency: 2, pollInterval: 300 })
-    server = await startTestServer(t.db)
+    // With a pool the server LISTENs, so the TUI's lists follow the change stream (no polling).
+    server = await startTestServer(t.db, { pool: t.pool })
     const started = await api(server.url, 'POST', '/v1/engine/runs', {
       headers: { 'x-api-key': seed.project.api_key! },
       body: { instance_key: 'tui-approval', definition_name: 'approval', definition_version: '1', request_key: 'tui-1', input: { timeout: '1h' } },
@@ -61,7 +62,7 @@ describe('continua tui under tmux', { skip: HAVE_TMUX ? false : 'tmux is not ins
     runId = started.body.run_id
     await waitFor('run waiting', async () => (await api(server.url, 'GET', `/v1/engine/runs/${runId}`, { headers: { 'x-api-key': seed.project.api_key! } })).body.status === 'WAITING')
     const env = `CONTINUA_API_URL=${server.url} CONTINUA_API_KEY=${seed.project.api_key} CONTINUA_HOME=${tempHome()} LOG_LEVEL=warn`
-    const cmd = `env ${env} ${process.execPath} ${path.join(ROOT, 'bin', 'run.js')} tui --poll-interval 500; sleep 30`
+    const cmd = `env ${env} ${process.execPath} ${path.join(ROOT, 'bin', 'run.js')} tui --poll-interval 60000; sleep 30`
     tmux('new-session', '-d', '-s', 'tui', '-x', '160', '-y', '40', cmd)
   })
   after(async () => {
@@ -77,6 +78,7 @@ describe('continua tui under tmux', { skip: HAVE_TMUX ? false : 'tmux is not ins
 
   it('lists runs, filters and opens a trace, folds a span, shows help, compares, signals a waiting run, quits', async () => {
     await until('the runs tab with the waiting run', (s) => s.includes('1 Runs (1)') && s.includes('WAITING') && s.includes('tui-approval'))
+    await until('the change stream live', (s) => s.includes('● live'))
 
     keys('2')
     await until('the traces tab', (s) => s.includes('plan weekend trip') && s.includes('book hotel'))
@@ -124,6 +126,7 @@ describe('continua tui under tmux', { skip: HAVE_TMUX ? false : 'tmux is not ins
     keys('w')
     s = await until('the compare view', (x) => x.includes('Compare ') && /candidate_only|baseline_only|changed/.test(x))
     keys('Escape')
+    await until('the compare view closed', (x) => !x.includes('Compare '))
 
     keys('1')
     await until('the runs tab', (x) => x.includes('tui-approval') && x.includes('WAITING') && x.includes('TOKENS'))

@@ -123,6 +123,12 @@ describe('tui reducer and keymap', () => {
     assert.deepEqual([...s.runUsage], [['r1', { tokensIn: 12, tokensOut: 3, cost: '0.25' }]])
   })
 
+  it('Esc and a key typed together (Meta+key) act as both', () => {
+    const s = run(lists, key('2'), key('/beta\r'), key('1', { meta: true }))
+    assert.equal(s.filter, '')
+    assert.equal(s.tab, 'runs')
+  })
+
   it('q and Ctrl-C ask to exit; ? opens help and Esc closes it', () => {
     assert.deepEqual(run(lists, key('q')).effects, [{ kind: 'exit' }])
     assert.deepEqual(run(lists, key('c', { ctrl: true })).effects, [{ kind: 'exit' }])

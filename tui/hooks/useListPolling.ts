@@ -6,7 +6,7 @@ import type { Tab } from '../state/types.js'
 // The list tabs re-read the server every `intervalMs` (the server streams changes per trace
 // only), plus at once when `refresh` changes. Only the visible tab is read.
 
-export function useListPolling(client: ContinuaClient, tab: Tab, active: boolean, dispatch: Dispatch<Action>, refresh: number, intervalMs = 2000): void {
+export function useListPolling(client: ContinuaClient, tab: Tab, active: boolean, dispatch: Dispatch<Action>, refresh: number | string, intervalMs = 2000): void {
   useEffect(() => {
     if (!active) return
     let stopped = false

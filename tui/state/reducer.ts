@@ -211,6 +211,10 @@ export function reducer(s: AppState, a: Action): AppState {
     case 'message':
       return { ...s, message: { text: a.text, error: a.error === true } }
     case 'key': {
+      // Esc followed at once by a key reaches us as Meta+key: it is both keys (no Meta bindings).
+      if (a.key.meta && !a.key.ctrl && !a.key.escape && a.input.length === 1) {
+        return reducer(reducer(s, { type: 'key', input: '', key: { escape: true } }), { type: 'key', input: a.input, key: {} })
+      }
       // Keys typed faster than stdin is read arrive as one chunk ("/plan\r"): one key per char.
       if ((a.input.length > 1 || a.input === '\r' || a.input === '\n') && !a.key.return && !a.key.ctrl && !a.key.meta) {
         return [...a.input].reduce<AppState>((acc, ch) => {
