@@ -121,8 +121,10 @@ describe(`chaos (${MODE}: ${N} workflows, ${BATCHES} async batches)`, { timeout:
       if (dead >= 0) {
         restarting = true
         stats.unexpectedExits++
-        log(`worker ${dead} exited by itself:`, workers[dead]!.output().stderr.slice(-500))
-        void startWorker(dead).finally(() => (restarting = false))
+        log(`worker ${dead} exited by itself with code ${workers[dead]!.child.exitCode}:`, workers[dead]!.output().stderr.slice(-500))
+        void startWorker(dead)
+          .catch((err) => log('worker restart failed', (err as Error).message.slice(0, 200)))
+          .finally(() => (restarting = false))
       }
     }, 500)
     // Chaos 2: kill -9 the server twice while it takes traffic.
