@@ -60,6 +60,11 @@ const ROUTES: Route[] = [
     query: z.object({ project_id: z.string().optional(), after: z.string().optional().describe('change_seq or timeline cursor to resume after; Last-Event-ID wins') }),
     ok: { status: 200, description: 'text/event-stream', contentType: 'text/event-stream' }, errors: [400, 401, 403, 404],
   },
+  {
+    method: 'get', path: '/api/changes/stream', summary: "Change notices of the caller's project as Server-Sent Events (ready {live}, change): re-read lists instead of polling", tag: 'Traces',
+    query: z.object({ project_id: z.string().optional() }),
+    ok: { status: 200, description: 'text/event-stream', contentType: 'text/event-stream' }, errors: [400, 401, 403],
+  },
   { method: 'get', path: '/api/sessions', summary: 'List sessions', tag: 'Sessions', query: SessionListQuery, ok: { status: 200, schema: SessionList, description: 'Sessions' }, errors: [400, 401, 403] },
   { method: 'get', path: '/api/sessions/{id}', summary: 'Get a session', tag: 'Sessions', pathParams: ['id'], ok: { status: 200, schema: Session, description: 'Session' }, errors: [401, 403, 404] },
   { method: 'get', path: '/api/sessions/{id}/narrative', summary: 'Deterministic session narrative', tag: 'Sessions', pathParams: ['id'], ok: { status: 200, schema: SessionNarrative, description: 'Narrative' }, errors: [401, 403, 404] },
