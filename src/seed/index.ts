@@ -1,4 +1,5 @@
 import type { Kysely } from 'kysely'
+import type pg from 'pg'
 import { findProjectsByName } from '../db/projects.js'
 import type { DB } from '../db/schema.js'
 import { countTraceContents, traceIdsByExternal } from '../db/traces-read.js'
@@ -20,6 +21,8 @@ export interface SeedResult {
   batches: { total: number; written: number; duplicate: number }
   sessions: string[]
   traces: Array<{ id: string; trace_id: string; session_id: string; spans: number; events: number }>
+  /** Durable runs left in every state (completed, waiting, retrying, failed, …), when requested. */
+  runs?: Array<{ state: string; run_id: string; instance_key: string }>
 }
 
 export interface SeedOptions {
@@ -70,4 +73,17 @@ export async function seedDemo(db: Kysely<DB>, options: SeedOptions = {}): Promi
       return { id, trace_id: t.trace_id, session_id: t.session_id, ...c }
     }),
   }
+}
+
+/**
+ * The demo data set plus, unless `runs` is false, durable runs in every state driven by a
+ * short-lived in-process engine worker. Both halves are idempotent.
+ */
+export async function seedDemoWithRuns(database: { db: Kysely<DB>; pool: pg.Pool }, options: SeedOptions & { runs: boolean }): Promise<SeedResult> {
+  const result = await seedDemo(database.db, options)
+  if (!options.runs) return result
+  const { seedEngineRuns } = await import('../engine/demo.js')
+  const { silentLogger } = await import('../logger.js')
+  result.runs = await seedEngineRuns(database.pool, result.project.id, options.logger ?? silentLogger)
+  return result
 }

@@ -12,7 +12,10 @@ async function snapshot(t: TestDatabase) {
            (select count(*) from spans)::int as spans, (select count(*) from span_events)::int as events,
            (select count(*) from ingest_batches)::int as batches, (select count(*) from projects where name = 'demo')::int as demo_projects,
            (select coalesce(max(last_seq), 0)::int from project_change_counters) as last_seq,
-           (select coalesce(sum(total_spans), 0)::int from traces) as rolled_up_spans`.execute(t.db)
+           (select coalesce(sum(total_spans), 0)::int from traces where engine_run_id is null) as rolled_up_spans,
+           (select count(*)::int from spans s join traces tr on tr.id = s.trace_id where tr.engine_run_id is null) as ingested_spans,
+           (select count(*) from engine.runs)::int as runs,
+           (select count(*) from engine.history)::int as history`.execute(t.db)
   return res.rows[0]!
 }
 
@@ -37,7 +40,12 @@ describe('continua seed', () => {
     const long = r1.traces.find((x: { trace_id: string }) => x.trace_id === 'demo-long-enrichment')
     assert.ok(long.spans >= 2000, `long trace has ${long.spans} spans`)
     const before = await snapshot(t)
-    assert.equal(before.rolled_up_spans, before.spans, 'rollups ran for every written trace')
+    assert.equal(before.rolled_up_spans, before.ingested_spans, 'rollups ran for every written trace')
+    assert.deepEqual(
+      r1.runs.map((r: { state: string }) => r.state),
+      ['completed', 'waiting', 'retrying', 'failed', 'cancelled', 'terminated', 'quarantined', 'continued_as_new'],
+      'durable runs in every state',
+    )
     const kinds = await sql<{ event_type: string }>`select distinct event_type from span_events order by 1`.execute(t.db)
     assert.deepEqual(kinds.rows.map((r) => r.event_type), [...EVENT_KINDS].sort(), 'every event kind is present')
     const llmWithDerivedCost = await sql<{ n: number }>`select count(*)::int as n from spans where cost_source = 'price_table'`.execute(t.db)
@@ -51,6 +59,7 @@ describe('continua seed', () => {
     assert.equal(r2.project.id, r1.project.id)
     assert.equal(r2.batches.written, 0)
     assert.deepEqual(r2.traces, r1.traces)
+    assert.deepEqual(r2.runs, r1.runs, 'the same runs, none started again')
     assert.deepEqual(await snapshot(t), before, 'identical counts and no new change numbers')
 
     const text = await runCli(['seed'], { DATABASE_URL: t.url })
