@@ -8,7 +8,7 @@ export default class Tui extends ApiCommand {
   static override examples = ['<%= config.bin %> tui', '<%= config.bin %> tui 4f0c…   # open this trace or run']
   static override args = { ref: Args.string({ description: 'Open this trace (UUID or external id) or run id at start' }) }
   static override flags = {
-    'poll-interval': Flags.integer({ description: 'Milliseconds between list refreshes', default: 2000, min: 250 }),
+    'poll-interval': Flags.integer({ description: 'Milliseconds between list refreshes when the server\'s change stream is unavailable', default: 2000, min: 250 }),
   }
 
   async run(): Promise<void> {
