@@ -12,6 +12,25 @@ export const SPAN_KIND_BUCKETS = ['LLM', 'TOOL', 'CHAIN', 'AGENT', 'CUSTOM'] as 
 const isoTime = z.iso.datetime({ offset: true })
 const decimalString = z.string().regex(/^-?\d+(\.\d+)?$/).describe('Exact decimal, e.g. "0.0123"')
 
+export const ENGINE_RUN_STATUSES = [
+  'queued', 'running', 'waiting', 'suspended', 'quarantined', 'completed', 'failed', 'cancelled', 'terminated', 'continued_as_new',
+] as const
+export const ENGINE_PROJECTION_STATES = ['up_to_date', 'catching_up', 'summary_only', 'journal_expired'] as const
+
+export const EngineTraceInfo = z
+  .object({
+    run_id: z.uuid(),
+    definition_name: z.string(),
+    definition_version: z.string(),
+    projection_state: z.enum(ENGINE_PROJECTION_STATES),
+    instance_key: z.string().optional(),
+    status: z.string().describe('Run status in upper case, as the engine API reports it (QUEUED … CONTINUED_AS_NEW)'),
+    parent_run_id: z.uuid().optional(),
+    root_run_id: z.uuid().optional(),
+  })
+  .meta({ id: 'EngineTraceInfo' })
+export type EngineTraceInfo = z.infer<typeof EngineTraceInfo>
+
 export const Trace = z
   .object({
     id: z.uuid(),
@@ -35,6 +54,7 @@ export const Trace = z
     error_count: z.number().int(),
     metadata: z.record(z.string(), z.unknown()),
     change_seq: z.number().int().describe('Change sequence of the latest write to the trace row'),
+    engine: EngineTraceInfo.optional().describe('Present when the trace is the projection of a durable run'),
   })
   .meta({ id: 'Trace' })
 export type Trace = z.infer<typeof Trace>
@@ -177,6 +197,19 @@ export const TraceListQuery = z
     sort_dir: z.enum(['asc', 'desc'], { error: 'sort_dir must be asc or desc' }).optional(),
     tag: textParam('tag', 1024).optional().describe('Comma-separated tags; a trace must carry all of them'),
     environment: textParam('environment', 256).optional(),
+    engine_only: boolParam('engine_only').optional().describe('Only traces that are projections of durable runs'),
+    engine_run_id: z.uuid({ error: 'engine_run_id must be a UUID' }).optional(),
+    engine_instance_key: textParam('engine_instance_key', 512).optional(),
+    engine_definition_name: textParam('engine_definition_name', 512).optional(),
+    engine_definition_version: textParam('engine_definition_version', 256).optional(),
+    engine_run_status: z
+      .string()
+      .transform((v) => v.toLowerCase())
+      .pipe(z.enum(ENGINE_RUN_STATUSES, { error: `engine_run_status must be one of ${ENGINE_RUN_STATUSES.join(', ')}` }))
+      .optional(),
+    engine_parent_run_id: z.uuid({ error: 'engine_parent_run_id must be a UUID' }).optional(),
+    engine_root_run_id: z.uuid({ error: 'engine_root_run_id must be a UUID' }).optional(),
+    engine_projection_state: z.enum(ENGINE_PROJECTION_STATES, { error: `engine_projection_state must be one of ${ENGINE_PROJECTION_STATES.join(', ')}` }).optional(),
   })
 export type TraceListQuery = z.infer<typeof TraceListQuery>
 

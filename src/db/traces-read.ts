@@ -16,7 +16,20 @@ export interface TraceFilters {
   minDurationMs?: number
   tags?: string[]
   environment?: string
+  engine?: EngineFilters
   sortDir: 'asc' | 'desc'
+}
+
+export interface EngineFilters {
+  only?: boolean
+  runId?: string
+  instanceKey?: string
+  definitionName?: string
+  definitionVersion?: string
+  runStatus?: string
+  parentRunId?: string
+  rootRunId?: string
+  projectionState?: string
 }
 
 export interface TraceKeyset {
@@ -52,8 +65,23 @@ function baseTraceQuery(db: Kysely<DB>, projectId: string | undefined, f: TraceF
   if (f.tags?.length) q = q.where(sql<SqlBool>`t.tags @> ${f.tags}::text[]`)
   if (f.environment !== undefined) q = q.where('t.environment', '=', f.environment)
   if (f.q) q = q.where(searchMatches(f.q))
+  const e = f.engine
+  if (e) {
+    if (e.only) q = q.where('t.engine_run_id', 'is not', null)
+    if (e.runId) q = q.where('t.engine_run_id', '=', e.runId)
+    if (e.instanceKey !== undefined) q = q.where('t.engine_instance_key', '=', e.instanceKey)
+    if (e.definitionName !== undefined) q = q.where('t.engine_definition_name', '=', e.definitionName)
+    if (e.definitionVersion !== undefined) q = q.where('t.engine_definition_version', '=', e.definitionVersion)
+    if (e.runStatus) q = q.where('t.engine_run_status', '=', e.runStatus)
+    if (e.parentRunId) q = q.where('t.engine_parent_run_id', '=', e.parentRunId)
+    if (e.rootRunId) q = q.where('t.engine_root_run_id', '=', e.rootRunId)
+    if (e.projectionState) q = q.where(sql<SqlBool>`t.engine_run_id is not null and ${projectionState} = ${e.projectionState}`)
+  }
   return q
 }
+
+/** The projection state lives on the run; 'up_to_date' when the run row is gone. */
+const projectionState = sql<string>`coalesce((select er.projection_state from engine.runs er where er.id = t.engine_run_id), 'up_to_date')`
 
 function searchMatches(text: string): Expression<SqlBool> {
   const pattern = `%${escapeLike(text)}%`
@@ -75,7 +103,10 @@ export async function listTraces(
 ): Promise<{ rows: Array<TraceListRow & { sort_started_at: Date }>; total: number }> {
   const base = baseTraceQuery(db, projectId, f)
   const totalRow = await base.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()
-  let q = base.selectAll('t').select(['s.external_id as session_external_id', startedAt.as('sort_started_at')])
+  let q = base
+    .selectAll('t')
+    .select(['s.external_id as session_external_id', startedAt.as('sort_started_at')])
+    .select(sql<string | null>`case when t.engine_run_id is not null then ${projectionState} end`.as('engine_projection_state'))
   if (f.q) {
     const exact = f.q.toLowerCase()
     const pattern = `%${escapeLike(f.q)}%`
@@ -103,6 +134,7 @@ export async function getTrace(db: Kysely<DB>, projectId: string | undefined, id
     .leftJoin('sessions as s', 's.id', 't.session_id')
     .selectAll('t')
     .select('s.external_id as session_external_id')
+    .select(sql<string | null>`case when t.engine_run_id is not null then ${projectionState} end`.as('engine_projection_state'))
     .where('t.id', '=', id)
   if (projectId) q = q.where('t.project_id', '=', projectId)
   return (await q.executeTakeFirst()) as TraceListRow | undefined

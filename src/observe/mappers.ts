@@ -1,5 +1,5 @@
 import type { Session } from '../contract/sessions.js'
-import type { Span, TimelineEvent, Trace, TraceDetail } from '../contract/traces.js'
+import type { EngineTraceInfo, Span, TimelineEvent, Trace, TraceDetail } from '../contract/traces.js'
 import type { SessionListRow } from '../db/sessions-read.js'
 import type { SpanEventRow, SpanRow, TraceRow } from '../db/schema.js'
 import { normalizeDecimal } from './decimal.js'
@@ -48,7 +48,22 @@ function jsonObject(value: unknown): Record<string, unknown> {
   return value && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : {}
 }
 
-export type TraceListRow = TraceRow & { session_external_id: string | null }
+export type TraceListRow = TraceRow & { session_external_id: string | null; engine_projection_state?: string | null }
+
+/** The run a projected trace mirrors, in the reference's EngineTraceInfo shape. */
+function engineInfo(row: TraceListRow): EngineTraceInfo | undefined {
+  if (!row.engine_run_id) return undefined
+  return {
+    run_id: row.engine_run_id,
+    definition_name: row.engine_definition_name ?? '',
+    definition_version: row.engine_definition_version ?? '',
+    projection_state: (row.engine_projection_state ?? 'up_to_date') as EngineTraceInfo['projection_state'],
+    instance_key: opt(row.engine_instance_key),
+    status: (row.engine_run_status ?? 'queued').toUpperCase(),
+    parent_run_id: opt(row.engine_parent_run_id),
+    root_run_id: opt(row.engine_root_run_id),
+  }
+}
 
 /** Where a trace sits in time: its own start, else when the server first heard of it. */
 export function traceStartedAt(row: Pick<TraceRow, 'start_time' | 'server_received_at'>): Date {
@@ -79,6 +94,7 @@ export function traceToWire(row: TraceListRow): Trace {
     error_count: Number(row.error_count),
     metadata: jsonObject(row.metadata),
     change_seq: Number(row.change_seq),
+    engine: engineInfo(row),
   }
 }
 

@@ -25,6 +25,17 @@ export async function listTraces(db: Kysely<DB>, projectId: string | undefined, 
     minDurationMs: query.min_duration_ms,
     tags: query.tag?.split(',').map((s) => s.trim()).filter(Boolean),
     environment: query.environment,
+    engine: {
+      only: query.engine_only,
+      runId: query.engine_run_id?.toLowerCase(),
+      instanceKey: query.engine_instance_key,
+      definitionName: query.engine_definition_name,
+      definitionVersion: query.engine_definition_version,
+      runStatus: query.engine_run_status,
+      parentRunId: query.engine_parent_run_id?.toLowerCase(),
+      rootRunId: query.engine_root_run_id?.toLowerCase(),
+      projectionState: query.engine_projection_state,
+    },
     sortDir: query.sort_dir ?? 'desc',
   }
   let after: q.TraceKeyset | undefined
