@@ -8,6 +8,9 @@ import { DetailPane } from '../../tui/components/DetailPane.js'
 import { HelpOverlay } from '../../tui/components/HelpOverlay.js'
 import { jsonLines } from '../../tui/components/json-lines.js'
 import { SpanTree } from '../../tui/components/SpanTree.js'
+import { TraceScreen } from '../../tui/components/TraceScreen.js'
+import { initialState, reducer } from '../../tui/state/reducer.js'
+import type { TimelineEvent, TraceDetail } from '../../src/contract/traces.js'
 import { KEYS } from '../../tui/keys.js'
 import { bigTrace } from './fixtures.js'
 
@@ -59,6 +62,20 @@ describe('tui components', () => {
     rerender(<DetailPane span={failed} events={[]} depth={4} scroll={0} height={20} width={80} focused />)
     frame = lastFrame()!
     assert.match(frame, /"c": 1/)
+  })
+
+  it('TraceScreen: the root shows the whole timeline, a leaf only its own events', () => {
+    const spans = bigTrace(2, 2)
+    const ev = (id: string, spanId: string, type: TimelineEvent['event_type'], name: string): TimelineEvent => ({ id, trace_id: spans[0]!.trace_id, span_id: spanId, span_name: name, event_type: type, timestamp: '2026-01-01T00:00:01.000Z', source: 'explicit', change_seq: 1 })
+    const events = [ev('e1', 'leaf-0-1', 'decision', 'call_0_1'), ev('e2', 'leaf-1-0', 'effect', 'call_1_0')]
+    const trace = { id: spans[0]!.trace_id, trace_id: 't', name: 'pipeline run', status: 'COMPLETED', started_at: spans[0]!.started_at, total_spans: spans.length, total_tokens_in: 0, total_tokens_out: 0, total_cache_read_tokens: 0, total_cache_write_tokens: 0, total_reasoning_tokens: 0, total_cost_usd: 0, total_cost_usd_decimal: '0', error_count: 0, metadata: {}, change_seq: 1, tags: [], input_truncated: false, output_truncated: false, placeholder: false } as TraceDetail
+    let s = reducer(reducer(initialState(20), { type: 'open-trace', ref: trace.id }), { type: 'trace-loaded', trace, spans, events })
+    const { lastFrame, rerender } = render(<TraceScreen view={s.trace!} height={20} width={160} now={0} />)
+    assert.match(lastFrame()!, /events \(2\)/)
+    assert.match(lastFrame()!, /decision \[call_0_1\]/)
+    s = reducer(s, { type: 'move-to', where: 'last' })
+    rerender(<TraceScreen view={s.trace!} height={20} width={160} now={0} />)
+    assert.doesNotMatch(lastFrame()!, /events \(/)
   })
 
   it('jsonLines folds objects and arrays past the depth', () => {

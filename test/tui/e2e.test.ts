@@ -99,9 +99,9 @@ describe('continua tui under tmux', { skip: HAVE_TMUX ? false : 'tmux is not ins
     assert.match(s, /\[!\] tool search_flights/)
     assert.match(s, /█/)
     keys('Enter') // fold the root
-    s = await until('the root folded', (x) => x.includes('▶(') && !x.includes('plan_steps'))
+    s = await until('the root folded', (x) => x.includes('▶(') && !x.includes('llm plan_steps'))
     keys('Enter')
-    await until('the root unfolded', (x) => x.includes('plan_steps'))
+    await until('the root unfolded', (x) => x.includes('llm plan_steps'))
     keys('e')
     s = await until('the first error selected', (x) => /error: upstream timeout after 10s/.test(x))
 
@@ -151,9 +151,9 @@ describe('continua tui under tmux', { skip: HAVE_TMUX ? false : 'tmux is not ins
     keys(':')
     type('demo-trip-book')
     keys('Enter')
-    await until('the jumped-to trace', (x) => x.includes('book hotel') && x.includes('charge_card') && x.includes('prepare_booking'))
+    await until('the jumped-to trace', (x) => x.includes('book hotel') && x.includes('tool charge_card') && x.includes('llm prepare_booking'))
     keys('f')
-    await until('failed spans only', (x) => x.includes('charge_card') && !x.includes('prepare_booking'))
+    await until('failed spans only', (x) => x.includes('tool charge_card') && !x.includes('llm prepare_booking'))
     keys('Escape')
     await until('back on the runs tab', (x) => x.includes('tui-approval'))
 

@@ -34,7 +34,8 @@ export function detailLines(span: Span, events: TimelineEvent[], depth: number):
   if (span.input === undefined && span.output === undefined && span.metadata === undefined) out.push({ text: 'loading payloads…', color: 'gray' })
   if (events.length) {
     out.push({ text: `events (${events.length})`, bold: true })
-    for (const e of events) out.push({ text: `${e.timestamp.slice(11, 23)} ${e.event_type}${e.message ? ' ' + e.message : ''}`, color: e.level === 'error' ? 'red' : undefined })
+    for (const e of events)
+      out.push({ text: `${e.timestamp.slice(11, 23)} ${e.event_type}${e.span_id && e.span_id !== span.span_id && e.span_name ? ` [${e.span_name}]` : ''}${e.message ? ' ' + e.message : ''}`, color: e.level === 'error' || e.event_type === 'span_failed' ? 'red' : undefined })
   }
   return out
 }

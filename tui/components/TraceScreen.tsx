@@ -3,6 +3,7 @@ import { formatCost, formatDuration, formatTokens } from '../../src/cli/output.j
 import { waitText } from '../../src/cli/runs-view.js'
 import type { RunSummary } from '../../src/contract/runs.js'
 import type { TraceView } from '../state/types.js'
+import type { SpanNode } from '../../src/trace-view/tree.js'
 import { DetailPane } from './DetailPane.js'
 import { SpanTree } from './SpanTree.js'
 
@@ -14,7 +15,7 @@ export function TraceScreen({ view, run, height, width, now }: { view: TraceView
   // Narrow terminals give the tree more room; the detail pane truncates.
   const treeWidth = Math.floor(width * (width < 120 ? 0.7 : 0.62))
   const selected = view.rows[view.cursor]?.node.span
-  const events = selected ? view.events.filter((e) => e.span_id === selected.span_id) : []
+  const events = subtreeEvents(view, view.rows[view.cursor]?.node)
   const live = view.live === 'sse' ? '● live' : view.live === 'polling' ? '○ polling' : view.live === 'loading' ? '… loading' : ''
   const bodyHeight = Math.max(1, height - 1)
   return (
@@ -33,4 +34,19 @@ export function TraceScreen({ view, run, height, width, now }: { view: TraceView
       </Box>
     </Box>
   )
+}
+
+/** The timeline of a span and everything under it: on the root, the whole trace's (at most 500). */
+function subtreeEvents(view: TraceView, node: SpanNode | undefined): TraceView['events'] {
+  if (!node) return []
+  const ids = new Set<string>()
+  const stack = [node]
+  while (stack.length) {
+    const n = stack.pop()!
+    ids.add(n.span.span_id)
+    stack.push(...n.children)
+  }
+  const events = view.events.filter((e) => (e.span_id ? ids.has(e.span_id) : node.depth === 0))
+  events.sort((a, b) => a.timestamp.localeCompare(b.timestamp))
+  return events.slice(-500)
 }
