@@ -58,6 +58,22 @@ class EngineControlTest(unittest.TestCase):
         wait_until("WAITING", lambda: self.status(k["run_id"]) == "WAITING")
         self.assertEqual(self.client.terminate(k["run_id"])["status"], "TERMINATED")
 
+    def test_purge_repair_and_backfill(self) -> None:
+        k = self.client.start(instance_key=unique("py-purge"), definition_name="sdk-approval", definition_version="1", input={"timeout": "1h"})
+        run_id = k["run_id"]
+        wait_until("WAITING", lambda: self.status(run_id) == "WAITING")
+        self.client.terminate(run_id)
+        purged = self.client.purge(run_id, "projection_only")
+        self.assertEqual(purged["run_id"], run_id)
+        self.assertEqual(purged["mode"], "projection_only")
+        self.assertEqual(purged["projection_state"], "summary_only")
+        repaired = self.client.repair(run_id)
+        self.assertEqual(repaired["run_id"], run_id)
+        self.assertIn("accepted", repaired)
+        preview = self.client.backfill_projections(dry_run=True, limit=5)
+        self.assertTrue(preview["dry_run"])
+        self.assertIn("results", preview)
+
     def test_wait_for_terminal_follows_continue_as_new(self) -> None:
         first = self.client.start(instance_key=unique("py-count"), definition_name="sdk-counter", definition_version="1", input={"left": 2, "got": []})["run_id"]
         wait_until("WAITING", lambda: self.status(first) == "WAITING")
