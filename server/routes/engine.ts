@@ -2,7 +2,7 @@ import { Router, type Request } from 'express'
 import type { Kysely } from 'kysely'
 import { resolveScope } from '../../src/auth/principal.js'
 import { Uuid } from '../../src/contract/common.js'
-import { EngineBackfillRequest, EngineHistoryQuery, EnginePurgeRequest, EngineRunsQuery, EngineSignalRunRequest, EngineStartRunRequest } from '../../src/contract/engine.js'
+import { EngineBackfillRequest, EngineHistoryQuery, EnginePurgeRequest, EngineRunsQuery, EngineSignalRunRequest, EngineStartRunRequest, EngineTerminateRequest } from '../../src/contract/engine.js'
 import { parseInput } from '../../src/contract/validate.js'
 import { poolFromKysely } from '../../src/db/kysely-pool.js'
 import type { DB } from '../../src/db/schema.js'
@@ -102,7 +102,8 @@ export function engineRoutes(db: Kysely<DB>): Router {
   router.post('/v1/engine/runs/:id/terminate', async (req, res) => {
     const projectId = scope(req, res)
     const id = runIdParam(req.params.id)
-    await control.terminateRun(pool, projectId, id)
+    const { reason } = parseInput(EngineTerminateRequest, req.body ?? {})
+    await control.terminateRun(pool, projectId, id, reason)
     res.json(q.runResult(await q.getRunRow(pool, projectId, id)))
   })
 

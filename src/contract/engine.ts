@@ -74,6 +74,10 @@ export const EngineRunsQuery = z.object({
   project_id: z.string().optional(),
 })
 
+export const EngineTerminateRequest = z.object({
+  reason: z.string({ error: 'reason must be a string' }).trim().min(1, 'reason must not be empty').max(1024, 'reason must be at most 1024 characters').optional(),
+})
+
 export const EnginePurgeRequest = z.object({
   mode: z.enum(['projection_only', 'full'], { error: 'expected projection_only or full' }),
 })

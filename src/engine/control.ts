@@ -133,10 +133,11 @@ export async function cancelRun(pool: pg.Pool, projectId: string | undefined, ru
   })
 }
 
-export async function terminateRun(pool: pg.Pool, projectId: string | undefined, runId: string): Promise<void> {
+/** Terminates a run and its descendants at once; the optional reason is kept in its failure. */
+export async function terminateRun(pool: pg.Pool, projectId: string | undefined, runId: string, reason?: string): Promise<void> {
   await withTx(pool, async (c) => {
     const run = await lockVisible(c, projectId, runId)
-    await terminateLocked(c, run)
+    await terminateLocked(c, run, true, reason)
   })
 }
 

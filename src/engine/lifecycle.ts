@@ -174,13 +174,14 @@ export async function requestCancelLocked(c: Client, run: RunRow): Promise<{ wak
 }
 
 /** Forceful end of a locked run and all its open descendants. */
-export async function terminateLocked(c: Client, run: RunRow, notify = true): Promise<void> {
+export async function terminateLocked(c: Client, run: RunRow, notify = true, reason?: string): Promise<void> {
   if (isTerminal(run.status)) return
-  await appendEvents(c, run, [{ type: 'workflow.terminated', payload: { error_code: 'terminated', error_message: 'run terminated by operator' } }])
+  const message = reason ? `run terminated by operator: ${reason}` : 'run terminated by operator'
+  await appendEvents(c, run, [{ type: 'workflow.terminated', payload: { error_code: 'terminated', error_message: message } }])
   await c.query(
-    `update engine.runs set status = 'terminated', error_code = 'terminated', error_message = 'run terminated by operator',
+    `update engine.runs set status = 'terminated', error_code = 'terminated', error_message = $2,
        waiting_for = null, completed_at = now(), updated_at = now() where id = $1`,
-    [run.id],
+    [run.id, message],
   )
   run.status = 'terminated'
   await c.query(`update engine.instances set status = 'terminated', updated_at = now() where id = $1`, [run.instance_id])

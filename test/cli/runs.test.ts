@@ -101,8 +101,9 @@ describe('continua runs against a live server', () => {
     }
     assert.equal(RunSummary.parse(await json(['runs', 'suspend', '--instance-key', 'cli-sleeper'])).status, 'SUSPENDED')
     assert.notEqual(RunSummary.parse(await json(['runs', 'resume', started.run_id])).status, 'SUSPENDED')
-    const term = RunResult.parse(await json(['terminate', started.run_id, '--reason', 'test']))
+    const term = RunResult.parse(await json(['terminate', started.run_id, '--reason', 'stuck on a bad prompt']))
     assert.equal(term.status, 'TERMINATED')
+    assert.match(JSON.stringify(term), /run terminated by operator: stuck on a bad prompt/, 'the reason is recorded with the failure')
     const again = await cli(['runs', 'cancel', started.run_id])
     assert.equal(again.code, 1)
     assert.match(again.stderr, /^Error: /)

@@ -94,9 +94,13 @@ describe('REST control plane /v1/engine/*', () => {
 
     const k = await start(wf.approval, { timeout: '1h' }, 'term-1')
     await waitStatus(k.body.run_id, 'WAITING')
-    const term = await call('POST', `/v1/engine/runs/${k.body.run_id}/terminate`)
+    const term = await call('POST', `/v1/engine/runs/${k.body.run_id}/terminate`, { reason: 'budget exceeded' })
     assert.equal(term.body.status, 'TERMINATED')
     assert.equal(term.body.failure.error_code, 'terminated')
+    assert.equal(term.body.failure.error_message, 'run terminated by operator: budget exceeded')
+    const bad = await call('POST', `/v1/engine/runs/${k.body.run_id}/terminate`, { reason: 42 })
+    assert.equal(bad.status, 400)
+    assert.match(bad.body.message, /reason/)
   })
 
   it('lists runs with filters and cursor pagination; instances and definitions', async () => {
