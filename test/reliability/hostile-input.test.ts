@@ -174,6 +174,27 @@ describe('hostile input against continua serve', () => {
     }
   })
 
+  // Takes a minute (serve's request timeout is 60 s), so only in the long mode.
+  it('a body that never finishes is cut off by the server', { skip: RUNS < 100 && 'long mode only (npm run test:fuzz)' }, async () => {
+    const s = net.connect(serve.port, '127.0.0.1')
+    let answer = ''
+    s.on('data', (c) => (answer += c.toString()))
+    s.on('error', () => {})
+    const closed = new Promise<number>((resolve) => s.on('close', () => resolve(Date.now())))
+    const started = Date.now()
+    s.write(`POST /v1/ingest HTTP/1.1\r\nHost: x\r\nX-API-Key: ${key}\r\nContent-Type: application/json\r\nContent-Length: 100000\r\n\r\n{`)
+    const drip = setInterval(() => s.writable && s.write(' '), 1000)
+    try {
+      const at = await Promise.race([closed, new Promise<number>((r) => setTimeout(() => r(-1), 90_000))])
+      assert.ok(at > 0, 'the server closed the connection within 90 s')
+      assert.ok(at - started >= 30_000, 'not before a slow but live client had a fair chance')
+      assert.match(answer, /^$|^HTTP\/1\.1 408/, 'nothing, or 408 Request Timeout')
+    } finally {
+      clearInterval(drip)
+      s.destroy()
+    }
+  })
+
   it('the process survived everything and its memory stayed bounded', async () => {
     assert.equal(serve.proc.child.exitCode, null, 'serve is still running')
     assert.equal((await fetch(`${serve.url}/api/health`)).status, 200)
