@@ -2,6 +2,8 @@ import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
 import type { Express } from 'express'
 import fs from 'node:fs'
+import http from 'node:http'
+import type { AddressInfo } from 'node:net'
 import path from 'node:path'
 import { createApp } from '../../server/app.js'
 import { defaultWebRoot } from '../../server/routes/web.js'
@@ -19,8 +21,10 @@ import { startTestServer, type TestServer } from '../helpers/server.js'
 const ADMIN = 'admin-token-for-the-auth-matrix-0123456789'
 const MARK = `secret-marker-${Date.now().toString(36)}`
 
-type Caller = 'none' | 'unknown' | 'revoked' | 'other' | 'own' | 'admin' | 'local'
-const CALLERS: Caller[] = ['none', 'unknown', 'revoked', 'other', 'own', 'admin', 'local']
+type Caller = 'none' | 'unknown' | 'revoked' | 'other' | 'own' | 'admin' | 'local' | 'demo'
+// demo: no credentials on a public demo server whose demo project is A — reads as A's key would,
+// and every mutation is refused (403 demo_read_only), whatever the route.
+const CALLERS: Caller[] = ['none', 'unknown', 'revoked', 'other', 'own', 'admin', 'local', 'demo']
 
 interface Ctx {
   projectA: string
@@ -174,6 +178,8 @@ describe('auth matrix: every route × every kind of caller', () => {
   let t: TestDatabase
   let remote: TestServer // bound (as far as the app knows) to a public address, with an admin token
   let local: TestServer // loopback, no admin token: local mode
+  let demo: http.Server // public demo of project A
+  let demoUrl: string
   let ctx: Ctx
   const bodies: Array<{ who: string; route: string; text: string }> = []
 
@@ -182,6 +188,11 @@ describe('auth matrix: every route × every kind of caller', () => {
     remote = await startTestServer(t.db, { adminToken: ADMIN, host: '0.0.0.0' })
     local = await startTestServer(t.db, { host: '127.0.0.1' })
     const a = await createProject(t.db, `alpha ${MARK}`)
+    demo = http.createServer(
+      createApp({ db: t.db, logger: createLogger({ level: 'silent', format: 'json' }), auth: { adminToken: undefined, host: '0.0.0.0', demoProjectId: a.id }, maxBodyBytes: 1024 * 1024 }),
+    )
+    await new Promise<void>((resolve) => demo.listen(0, '127.0.0.1', resolve))
+    demoUrl = `http://127.0.0.1:${(demo.address() as AddressInfo).port}`
     const b = await createProject(t.db, 'beta')
     const revoked = await createApiKey(t.db, a.id, 'soon revoked')
     await revokeApiKey(t.db, a.id, revoked.id)
@@ -241,6 +252,8 @@ describe('auth matrix: every route × every kind of caller', () => {
   after(async () => {
     await remote?.close()
     await local?.close()
+    demo?.closeAllConnections()
+    await new Promise((resolve) => (demo ? demo.close(resolve) : resolve(undefined)))
     await t?.drop()
   })
 
@@ -267,6 +280,7 @@ describe('auth matrix: every route × every kind of caller', () => {
       case 'own': headers['x-api-key'] = req.ownKey ?? ctx.keyA; break
       case 'admin': headers['authorization'] = `Bearer ${ADMIN}`; break
       case 'local': base = local.url; break
+      case 'demo': base = demoUrl; break
     }
     if ((who === 'admin' || who === 'local') && !row.public) path += (path.includes('?') ? '&' : '?') + `project_id=${ctx.projectA}`
     if (req.body !== undefined) headers['content-type'] = 'application/json'
@@ -284,9 +298,11 @@ describe('auth matrix: every route × every kind of caller', () => {
     it(`caller "${who}" gets the documented status on every route`, async () => {
       const wrong: string[] = []
       for (const [route, row] of Object.entries(MATRIX)) {
+        const method = route.split(' ')[0]
         const expected =
           (typeof row.public === 'function' ? row.public() : row.public) ??
-          (who === 'none' || who === 'unknown' || who === 'revoked' ? 401 : who === 'admin' || who === 'local' ? row.operator : row[who])
+          (who === 'demo' ? (method === 'GET' ? row.own : 403) : undefined) ??
+          (who === 'none' || who === 'unknown' || who === 'revoked' ? 401 : who === 'admin' || who === 'local' ? row.operator : row[who as 'own' | 'other'])
         const { status, text } = await call(who, route, row)
         bodies.push({ who, route, text })
         if (status !== expected) wrong.push(`${route}: expected ${expected}, got ${status} ${text.slice(0, 200)}`)
@@ -302,7 +318,7 @@ describe('auth matrix: every route × every kind of caller', () => {
 
   it('no body answered to a stranger or to another project carries project A data', () => {
     const leaks = bodies
-      .filter((b) => b.who !== 'own' && b.who !== 'admin' && b.who !== 'local')
+      .filter((b) => b.who !== 'own' && b.who !== 'admin' && b.who !== 'local' && b.who !== 'demo')
       .filter((b) => b.text.includes(MARK) || b.text.includes(ctx.keyA))
       .map((b) => `${b.who} ${b.route}: ${b.text.slice(0, 200)}`)
     assert.deepEqual(leaks, [])
