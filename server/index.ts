@@ -1,6 +1,5 @@
 import http from 'node:http'
 import type { AddressInfo } from 'node:net'
-import type { Runner } from 'graphile-worker'
 import { createOidcVerifier } from '../src/auth/oidc.js'
 import type { AuthSettings } from '../src/auth/principal.js'
 import type { ContinuaConfig } from '../src/config.js'
@@ -8,7 +7,7 @@ import { writeCredentials } from '../src/credentials.js'
 import { openDatabase, type Database } from '../src/db/connection.js'
 import { assertNoPendingMigrations, migrateUp, pendingMigrations } from '../src/db/migrate.js'
 import { ContinuaError } from '../src/errors.js'
-import { installWorkerSchema, startWorker, workerContext } from '../src/jobs/worker.js'
+import { installWorkerSchema, startWorker, workerContext, type BackgroundWorker } from '../src/jobs/worker.js'
 import type { Logger } from '../src/logger.js'
 import { bootstrapDefaultProject } from '../src/projects.js'
 import { createApp } from './app.js'
@@ -38,7 +37,7 @@ const DRAIN_TIMEOUT_MS = 10_000
 export async function startServe(options: ServeOptions): Promise<RunningServer> {
   const { config, logger, say } = options
   const database = await openDatabase(config, logger, 'serve')
-  let runner: Runner | undefined
+  let runner: BackgroundWorker | undefined
   let server: http.Server | undefined
   try {
     await prepareSchema(database, logger)
@@ -112,7 +111,7 @@ function listen(server: http.Server, port: number, host: string): Promise<void> 
   })
 }
 
-async function shutdown(server: http.Server, runner: Runner | undefined, database: Database, logger: Logger): Promise<void> {
+async function shutdown(server: http.Server, runner: BackgroundWorker | undefined, database: Database, logger: Logger): Promise<void> {
   logger.info('shutting down')
   // Stop accepting, let in-flight requests finish, then cut what is left.
   const closed = new Promise<void>((resolve) => server.close(() => resolve()))

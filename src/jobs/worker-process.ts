@@ -1,5 +1,3 @@
-import { EventEmitter } from 'node:events'
-import type { WorkerEvents } from 'graphile-worker'
 import type { ContinuaConfig } from '../config.js'
 import { openDatabase } from '../db/connection.js'
 import { assertNoPendingMigrations } from '../db/migrate.js'
@@ -16,14 +14,9 @@ export async function runWorkerProcess(
   const database = await openDatabase(config, logger, 'worker')
   try {
     await assertNoPendingMigrations(database.pool)
-    // The background runner's lock ids, so that if this process is killed the engine's dead-worker
-    // sweep releases its jobs (ingest batches, rollups) too, not only the engine's own.
-    const events = new EventEmitter() as WorkerEvents
-    const lockIds: string[] = []
-    let adopt = (ids: string[]) => void lockIds.push(...ids)
-    events.on('pool:create', ({ workerPool }) => adopt([workerPool.id]))
-    events.on('worker:create', ({ worker }) => adopt([worker.workerId]))
-    const runner = await startWorker(workerContext(config, database, logger), { events })
+    // The background runner has its own row in the worker registry, so if this process is
+    // killed its jobs (ingest batches, rollups) are released like the engine's.
+    const runner = await startWorker(workerContext(config, database, logger))
     // With user definitions, also run the durable engine for exactly what they registered.
     let engine: EngineWorker | undefined
     if (options.workflows?.length) {
@@ -37,10 +30,6 @@ export async function runWorkerProcess(
         workerTimeoutMs: config.engine.workerTimeoutMs,
         crashAt: config.engine.crashAt,
       })
-      const { recordGraphileLockIds } = await import('../engine/workers.js')
-      const engineId = engine.id
-      await recordGraphileLockIds(database.pool, engineId, lockIds)
-      adopt = (ids) => void recordGraphileLockIds(database.pool, engineId, ids).catch(() => {})
     }
     return {
       engine,

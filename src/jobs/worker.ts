@@ -1,20 +1,15 @@
-import {
-  Logger as GraphileLogger,
-  parseCronItems,
-  run,
-  runMigrations,
-  type Runner,
-  type Task,
-  type TaskList,
-  type WorkerEvents,
-} from 'graphile-worker'
+import { parseCronItems, run, runMigrations, type Task, type TaskList } from 'graphile-worker'
 import type { Kysely } from 'kysely'
 import type pg from 'pg'
 import { DEFAULT_INGEST_SETTINGS, type ContinuaConfig, type IngestSettings } from '../config.js'
 import type { DB } from '../db/schema.js'
 import type { Logger } from '../logger.js'
+import { graphileLogger } from './graphile-logger.js'
+import { startLiveness } from './liveness.js'
 import { INGEST_RETENTION_TASK, INGEST_SWEEP_TASK, ingestTasks } from './tasks/ingest.js'
 import { PRUNE_TASK, pruneExpiredData } from './tasks/prune.js'
+
+export { graphileLogger }
 
 // The graphile-worker runner. `serve` runs it in-process by default; `continua worker` runs
 // only this, so any number of workers on any machines can share one Postgres.
@@ -27,6 +22,8 @@ export interface WorkerContext {
   revokedKeyRetentionDays: number
   /** Ingest settings (truncation limit, failed payload retention); defaults when absent. */
   ingest?: IngestSettings
+  /** A worker silent this long is declared dead and its jobs are released (default 15 s). */
+  workerTimeoutMs?: number
 }
 
 /** The worker context a process builds from its config and its own pool. */
@@ -38,18 +35,10 @@ export function workerContext(config: ContinuaConfig, database: { db: Kysely<DB>
     concurrency: config.workerConcurrency,
     revokedKeyRetentionDays: config.revokedKeyRetentionDays,
     ingest: config.ingest,
+    workerTimeoutMs: config.engine.workerTimeoutMs,
   }
 }
 
-export function graphileLogger(logger: Logger): GraphileLogger {
-  return new GraphileLogger((scope) => (level, message, meta) => {
-    const fields = { component: 'worker', ...scope, ...(meta ?? {}) }
-    if (level === 'error') logger.error(message, fields)
-    else if (level === 'warning') logger.warn(message, fields)
-    else if (level === 'info') logger.info(message, fields)
-    else logger.debug(message, fields)
-  })
-}
 
 /** Installs or upgrades graphile-worker's own schema. */
 export async function installWorkerSchema(pool: pg.Pool, logger: Logger): Promise<void> {
@@ -63,21 +52,43 @@ export function buildTaskList(ctx: WorkerContext): TaskList {
   return { [PRUNE_TASK]: prune, ...ingestTasks({ db: ctx.db, logger: ctx.logger, ingest: ctx.ingest ?? DEFAULT_INGEST_SETTINGS }) }
 }
 
-/** `events` lets the caller learn the runner's lock ids (so a supervisor can release its jobs if the process dies). */
-export async function startWorker(ctx: WorkerContext, options: { events?: WorkerEvents } = {}): Promise<Runner> {
-  return run({
-    pgPool: ctx.pool,
-    events: options.events,
-    concurrency: ctx.concurrency,
-    noHandleSignals: true,
-    pollInterval: 2000,
-    logger: graphileLogger(ctx.logger),
-    taskList: buildTaskList(ctx),
-    // Hourly, and once at start-up if a run was missed in the last hour.
-    parsedCronItems: parseCronItems([
-      { task: PRUNE_TASK, match: '17 * * * *', options: { backfillPeriod: 60 * 60 * 1000 }, identifier: PRUNE_TASK },
-      { task: INGEST_SWEEP_TASK, match: '* * * * *', options: { backfillPeriod: 0 }, identifier: INGEST_SWEEP_TASK },
-      { task: INGEST_RETENTION_TASK, match: '23 * * * *', options: { backfillPeriod: 60 * 60 * 1000 }, identifier: INGEST_RETENTION_TASK },
-    ]),
-  })
+export interface BackgroundWorker {
+  /** The id this runner has in the worker registry. */
+  readonly id: string
+  stop(): Promise<void>
+}
+
+/**
+ * Runs the background task list. The runner registers in the worker registry with a heartbeat,
+ * so if its process dies its jobs are released by whichever process notices first.
+ */
+export async function startWorker(ctx: WorkerContext): Promise<BackgroundWorker> {
+  const liveness = await startLiveness(ctx.pool, ctx.logger, ctx.workerTimeoutMs ?? 15_000)
+  try {
+    const runner = await run({
+      pgPool: ctx.pool,
+      events: liveness.events,
+      concurrency: ctx.concurrency,
+      noHandleSignals: true,
+      pollInterval: 2000,
+      logger: graphileLogger(ctx.logger),
+      taskList: buildTaskList(ctx),
+      // Hourly, and once at start-up if a run was missed in the last hour.
+      parsedCronItems: parseCronItems([
+        { task: PRUNE_TASK, match: '17 * * * *', options: { backfillPeriod: 60 * 60 * 1000 }, identifier: PRUNE_TASK },
+        { task: INGEST_SWEEP_TASK, match: '* * * * *', options: { backfillPeriod: 0 }, identifier: INGEST_SWEEP_TASK },
+        { task: INGEST_RETENTION_TASK, match: '23 * * * *', options: { backfillPeriod: 60 * 60 * 1000 }, identifier: INGEST_RETENTION_TASK },
+      ]),
+    })
+    return {
+      id: liveness.id,
+      async stop() {
+        await runner.stop()
+        await liveness.stop()
+      },
+    }
+  } catch (err) {
+    await liveness.stop()
+    throw err
+  }
 }

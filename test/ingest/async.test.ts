@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
-import { makeWorkerUtils, type Runner, type WorkerUtils } from 'graphile-worker'
+import { makeWorkerUtils, type WorkerUtils } from 'graphile-worker'
+import type { BackgroundWorker } from '../../src/jobs/worker.js'
 import { DEFAULT_INGEST_SETTINGS } from '../../src/config.js'
 import { INGEST_SWEEP_TASK } from '../../src/jobs/tasks/ingest.js'
 import { startWorker } from '../../src/jobs/worker.js'
@@ -30,7 +31,7 @@ describe('async ingest and rollups with a real worker', () => {
   let server: TestServer
   let utils: WorkerUtils
   let key: string
-  let runner: Runner | undefined
+  let runner: BackgroundWorker | undefined
 
   before(async () => {
     t = await createTestDatabase()

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict'
 import { spawn } from 'node:child_process'
 import path from 'node:path'
 import { after, before, describe, it } from 'node:test'
-import type { Runner } from 'graphile-worker'
+import type { BackgroundWorker } from '../../src/jobs/worker.js'
 import { DEFAULT_INGEST_SETTINGS } from '../../src/config.js'
 import { startWorker } from '../../src/jobs/worker.js'
 import { silentLogger } from '../../src/logger.js'
@@ -20,7 +20,7 @@ const quiet = { debug() {}, warn() {}, error() {} }
 describe('TypeScript SDK: tracing', () => {
   let t: TestDatabase
   let server: TestServer
-  let runner: Runner
+  let runner: BackgroundWorker
   let key: string
   let projectId: string
   const clients: Continua[] = []
