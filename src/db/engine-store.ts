@@ -89,21 +89,41 @@ export async function getRun(c: pg.Pool | Client, runId: string): Promise<RunRow
  * Appends events after the run's last sequence number. The caller holds the run's row lock
  * (lockRun), which is what makes the numbering gap-free and unique.
  */
-export async function appendEvents(c: Client, run: RunRow, events: NewEvent[]): Promise<number[]> {
+export interface AppendOptions {
+  /**
+   * Extra assignments for the same `update engine.runs` statement that moves last_seq, so a
+   * status change costs no extra round trip. `param` adds a bound value and returns its `$n`.
+   */
+  set?: (param: (value: unknown) => string) => string
+  /** Enqueue the run's activation job in the same statement (what wakeRun does), if the run may be woken. */
+  wake?: boolean
+}
+
+export async function appendEvents(c: Client, run: RunRow, events: NewEvent[], opts: AppendOptions = {}): Promise<number[]> {
   if (events.length === 0) return []
   const pending = openTransactions.get(c)
   if (!pending) throw new Error('appendEvents must run inside withTx')
   const first = run.last_seq + 1
   const params: unknown[] = [run.project_id, run.id]
+  const param = (value: unknown) => {
+    params.push(value)
+    return `$${params.length}`
+  }
   const values = events.map((e, i) => {
     params.push(first + i, e.type, JSON.stringify(e.payload))
     const n = params.length
     return `($1, $2, $${n - 2}, $${n - 1}, $${n}::jsonb)`
   })
-  params.push(first + events.length - 1)
+  const lastSeq = param(first + events.length - 1)
+  const extra = opts.set ? `, ${opts.set(param)}` : ''
+  // A plain select CTE runs only if referenced: `returning` references it.
+  const wake = opts.wake && ['queued', 'running', 'waiting'].includes(run.status)
+  const job = wake
+    ? `, j as (select graphile_worker.add_job(${param(workflowTask(run.definition_name, run.definition_version))}, json_build_object('run_id', $2::text), job_key => ${param(`run:${run.id}`)}, max_attempts => 25) as x)`
+    : ''
   await c.query(
-    `with h as (insert into engine.history (project_id, run_id, sequence_no, event_type, payload) values ${values.join(', ')} returning 1)
-     update engine.runs set last_seq = $${params.length}, updated_at = now() where id = $2`,
+    `with h as (insert into engine.history (project_id, run_id, sequence_no, event_type, payload) values ${values.join(', ')} returning 1)${job}
+     update engine.runs set last_seq = ${lastSeq}, updated_at = now()${extra} where id = $2${wake ? ' returning (select count(*) from j) as jobs' : ''}`,
     params,
   )
   run.last_seq += events.length

@@ -1,5 +1,5 @@
 import type pg from 'pg'
-import { appendEvents, enqueueActivityJob, lockRun, wakeRun, withTx } from '../db/engine-store.js'
+import { appendEvents, enqueueActivityJob, withTx, type Client, type RunRow } from '../db/engine-store.js'
 import { retryDelay, shouldRetry, type ResolvedRetry } from './retry.js'
 import { isTerminal } from './types.js'
 
@@ -50,9 +50,9 @@ export async function claimLocalTask(pool: pg.Pool, taskId: string, owner: strin
 
 export async function completeTask(pool: pg.Pool, fence: Fence, output: unknown): Promise<RecordResult> {
   return withTx(pool, async (c) => {
-    const task = await fencedTask(c, fence)
-    if (typeof task === 'string') return task
-    const run = await lockRun(c, task.run_id)
+    const fenced = await fencedTask(c, fence)
+    if (typeof fenced === 'string') return fenced
+    const { task, run } = fenced
     const { rowCount } = await c.query(
       `update engine.activity_tasks set status = 'completed', output = $2::jsonb, completed_at = now(), lease_expires_at = null
        where id = $1 and status = 'claimed' and attempt = $3 and owner = $4`,
@@ -62,8 +62,7 @@ export async function completeTask(pool: pg.Pool, fence: Fence, output: unknown)
     if (run && !isTerminal(run.status)) {
       await appendEvents(c, run, [
         { type: 'activity.completed', payload: { command_id: task.command_id, activity_key: task.activity_key, activity_type: task.activity_type, output: output ?? null, attempts: task.attempt } },
-      ])
-      await wakeRun(c, run)
+      ], { wake: true })
     }
     return 'recorded'
   })
@@ -71,9 +70,9 @@ export async function completeTask(pool: pg.Pool, fence: Fence, output: unknown)
 
 export async function failTask(pool: pg.Pool, fence: Fence, code: string, message: string, nonRetryable: boolean): Promise<RecordResult> {
   return withTx(pool, async (c) => {
-    const task = await fencedTask(c, fence)
-    if (typeof task === 'string') return task
-    const run = await lockRun(c, task.run_id)
+    const fenced = await fencedTask(c, fence)
+    if (typeof fenced === 'string') return fenced
+    const { task, run } = fenced
     const deadline = task.timeouts.schedule_to_close_ms ? task.scheduled_at.getTime() + task.timeouts.schedule_to_close_ms : Infinity
     const delay = retryDelay(task.retry_policy, task.attempt)
     const retry = shouldRetry(task.retry_policy, task.attempt, code, nonRetryable) && Date.now() + delay < deadline
@@ -99,23 +98,35 @@ export async function failTask(pool: pg.Pool, fence: Fence, code: string, messag
     )
     if (!rowCount) return 'conflict'
     if (run && !isTerminal(run.status)) {
-      await appendEvents(c, run, [{ type: 'activity.failed', payload: { ...base, attempts: task.attempt } }])
-      await wakeRun(c, run)
+      await appendEvents(c, run, [{ type: 'activity.failed', payload: { ...base, attempts: task.attempt } }], { wake: true })
     }
     return 'recorded'
   })
 }
 
-/** Reads the task and checks the fence without locking; the final update re-checks it. */
-async function fencedTask(c: pg.PoolClient, fence: Fence): Promise<ClaimedTask | 'conflict' | 'not_found'> {
-  const { rows } = await c.query<ClaimedTask & { status: string; lease_ok: boolean }>(
-    `select *, (lease_expires_at is null or lease_expires_at > now()) as lease_ok from engine.activity_tasks where id = $1`,
+const TASK_COLUMNS = ['id', 'run_id', 'project_id', 'command_id', 'activity_key', 'activity_type', 'input', 'attempt', 'owner', 'execution_target', 'retry_policy', 'timeouts', 'scheduled_at', 'status']
+
+/**
+ * One round trip: reads the task (without locking it) and locks its run (lockRun's row lock), then
+ * checks the fence. The final update of the task re-checks the fence under the run lock.
+ */
+async function fencedTask(c: Client, fence: Fence): Promise<{ task: ClaimedTask; run: RunRow } | 'conflict' | 'not_found'> {
+  const { rows } = await c.query<RunRow & Record<string, unknown>>(
+    `select r.*, ${TASK_COLUMNS.map((k) => `t.${k} as task_${k}`).join(', ')},
+       (t.lease_expires_at is null or t.lease_expires_at > now()) as task_lease_ok
+     from engine.activity_tasks t join engine.runs r on r.id = t.run_id where t.id = $1 for no key update of r`,
     [fence.taskId],
   )
-  const task = rows[0]
-  if (!task) return 'not_found'
+  const row = rows[0]
+  if (!row) return 'not_found'
+  const task = {} as Record<string, unknown>
+  const run = {} as Record<string, unknown>
+  for (const [k, v] of Object.entries(row)) {
+    if (k.startsWith('task_')) task[k.slice(5)] = v
+    else run[k] = v
+  }
   if (task.status !== 'claimed' || task.owner !== fence.owner) return 'conflict'
   if (fence.attempt !== undefined && task.attempt !== fence.attempt) return 'conflict'
   if (fence.requireLease && !task.lease_ok) return 'conflict'
-  return task
+  return { task: task as unknown as ClaimedTask, run: run as unknown as RunRow }
 }

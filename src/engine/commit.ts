@@ -36,11 +36,21 @@ export async function commitDecision(pool: pg.Pool, runId: string, seenVersion: 
     const seqBefore = run.last_seq
     const events: NewEvent[] = d.commands.map(commandEvent)
     for (const m of d.markers) events.push({ type: 'workflow.version_marker', payload: { change_id: m.changeId, command_position: m.position } })
-    await appendEvents(c, run, events)
+    // Common case (new commands; no child, cancellation or outcome): the history append also moves the run to
+    // waiting and, if outcomes arrived while the code ran, enqueues its activation — one round trip.
+    const folded = !d.outcome && events.length > 0 && !d.cancelledCommands.length && !d.commands.some((cmd) => cmd.kind === 'child')
+    const wakeNow = seqBefore > d.lastSeq // outcomes arrived while the code ran
+    if (folded) {
+      await appendEvents(c, run, events, {
+        set: (p) => `status = 'waiting', waiting_for = ${p(JSON.stringify(d.waitingFor))}::jsonb, activation_version = activation_version + 1`,
+        wake: wakeNow,
+      })
+      run.status = 'waiting'
+    } else await appendEvents(c, run, events)
 
     const timers: Array<{ id: string; dueAt: Date }> = []
     const tasks: ClaimedTask[] = []
-    let wake = seqBefore > d.lastSeq // outcomes arrived while the code ran
+    let wake = wakeNow
     for (const cmd of d.commands) {
       if (cmd.kind === 'activity') {
         const local = (cmd.options.target ?? 'local') === 'local'
@@ -58,10 +68,10 @@ export async function commitDecision(pool: pg.Pool, runId: string, seenVersion: 
     if (d.cancelledCommands.length) await cancelCommands(c, run, d.cancelledCommands)
 
     if (d.outcome) {
-      await c.query('update engine.runs set activation_version = activation_version + 1 where id = $1', [run.id])
-      await closeRun(c, run, d.outcome)
+      await closeRun(c, run, d.outcome, { bumpVersion: true })
       return { ok: true, closed: true, timers: [], tasks: [] }
     }
+    if (folded) return { ok: true, closed: false, timers, tasks }
     await c.query(
       `update engine.runs set status = 'waiting', waiting_for = $2::jsonb, activation_version = activation_version + 1, updated_at = now() where id = $1`,
       [run.id, JSON.stringify(d.waitingFor)],

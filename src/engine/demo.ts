@@ -114,7 +114,7 @@ export async function seedEngineRuns(pool: pg.Pool, projectId: string, logger: L
       [projectId],
     )
     // The chain ends in round 3 waiting for a `stop` signal.
-    await reach(chain[0]!.id, ['continued_as_new'], `exists (select 1 from engine.runs r3 where r3.instance_id = r.instance_id and r3.run_number = 3 and r3.status = 'waiting')`)
+    await reach(chain[0]!.id, ['continued_as_new'], `exists (select 1 from engine.runs r3 where r3.instance_id = r.instance_id and r3.run_number = 3 and r3.status = 'waiting' and r3.waiting_for->>'kind' = 'signal')`)
     add('continued_as_new', 'demo-loop-1', continued.run_id)
     return out
   } finally {

@@ -67,7 +67,7 @@ async function stopOpenWork(c: Client, runId: string, signalsTo: 'discarded' | '
 }
 
 /** Moves a locked, non-terminal run to its terminal state and tells whoever depends on it. */
-export async function closeRun(c: Client, run: RunRow, outcome: Outcome | { kind: 'terminated' }): Promise<RunRow | null> {
+export async function closeRun(c: Client, run: RunRow, outcome: Outcome | { kind: 'terminated' }, opts: { bumpVersion?: boolean } = {}): Promise<RunRow | null> {
   const payload: Record<string, unknown> =
     outcome.kind === 'completed'
       ? { result: outcome.result }
@@ -78,7 +78,6 @@ export async function closeRun(c: Client, run: RunRow, outcome: Outcome | { kind
           : outcome.kind === 'continued_as_new'
             ? { input: outcome.input }
             : {}
-  await appendEvents(c, run, [{ type: `workflow.${outcome.kind}`, payload }])
   const error =
     outcome.kind === 'failed'
       ? { code: outcome.code, message: outcome.message }
@@ -87,20 +86,29 @@ export async function closeRun(c: Client, run: RunRow, outcome: Outcome | { kind
         : outcome.kind === 'terminated'
           ? { code: 'terminated', message: 'run terminated by operator' }
           : { code: null, message: null }
-  await c.query(
-    `update engine.runs set status = $2, result = $3::jsonb, error_code = $4, error_message = $5, waiting_for = null,
-       completed_at = now(), updated_at = now() where id = $1`,
-    [run.id, outcome.kind, outcome.kind === 'completed' ? JSON.stringify(outcome.result ?? null) : null, error.code, error.message],
-  )
+  // One round trip: the closing event and the run's terminal state.
+  await appendEvents(c, run, [{ type: `workflow.${outcome.kind}`, payload }], {
+    set: (p) =>
+      `status = ${p(outcome.kind)}, result = ${p(outcome.kind === 'completed' ? JSON.stringify(outcome.result ?? null) : null)}::jsonb,
+       error_code = ${p(error.code)}, error_message = ${p(error.message)}, waiting_for = null, completed_at = now()` +
+      (opts.bumpVersion ? ', activation_version = activation_version + 1' : ''),
+  })
   run.status = outcome.kind
-  await stopOpenWork(c, run.id, outcome.kind === 'continued_as_new' ? 'carried_over' : 'discarded')
-  await applyParentClosePolicy(c, run)
+  const continued = outcome.kind === 'continued_as_new'
+  // One round trip: stop open work (tasks, timers, pending signals), close the instance (unless the
+  // run continues as new), and list the open children for the parent-close policy.
+  const { rows: children } = await c.query<{ id: string; parent_close_policy: string }>(
+    `with a as (update engine.activity_tasks set status = 'cancelled', completed_at = now() where run_id = $1 and status in ('queued', 'claimed') returning 1),
+     tm as (update engine.timers set status = 'cancelled' where run_id = $1 and status = 'pending' returning 1),
+     s as (update engine.signals set status = $2 where run_id = $1 and status = 'pending' returning 1),
+     i as (update engine.instances set status = $4, updated_at = now() where id = $3 and not $5::boolean returning 1)
+     select id, parent_close_policy from engine.runs
+     where parent_run_id = $1 and status not in ('completed', 'failed', 'cancelled', 'terminated', 'continued_as_new')`,
+    [run.id, continued ? 'carried_over' : 'discarded', run.instance_id, outcome.kind, continued],
+  )
+  await applyParentClosePolicy(c, children)
 
-  if (outcome.kind === 'continued_as_new') return continueAsNew(c, run, outcome.input)
-  await c.query(`update engine.instances set status = $2, updated_at = now() where id = $1`, [
-    run.instance_id,
-    outcome.kind === 'completed' ? 'completed' : outcome.kind,
-  ])
+  if (continued) return continueAsNew(c, run, outcome.input)
   if (run.parent_run_id) await notifyParent(c, run, outcome.kind, outcome.kind === 'completed' ? outcome.result : null, error)
   return null
 }
@@ -139,12 +147,7 @@ export async function deliverSignal(c: Client, run: RunRow, name: string, payloa
   await appendEvents(c, run, [{ type: 'signal.received', payload: { signal_name: name, payload: payload ?? null, inbox_id: rows[0]!.id } }])
 }
 
-async function applyParentClosePolicy(c: Client, run: RunRow): Promise<void> {
-  const { rows } = await c.query<{ id: string; parent_close_policy: string }>(
-    `select id, parent_close_policy from engine.runs
-     where parent_run_id = $1 and status not in ('completed', 'failed', 'cancelled', 'terminated', 'continued_as_new')`,
-    [run.id],
-  )
+async function applyParentClosePolicy(c: Client, rows: Array<{ id: string; parent_close_policy: string }>): Promise<void> {
   for (const child of rows) {
     if (child.parent_close_policy === 'abandon') continue
     const locked = await lockRun(c, child.id)

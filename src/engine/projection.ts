@@ -210,16 +210,18 @@ async function closeSpan(c: pg.PoolClient, run: RunRow, spanId: string, status: 
 async function closeTrace(c: pg.PoolClient, run: RunRow, type: string, p: Record<string, unknown>, change: number): Promise<void> {
   const status = TERMINAL_TRACE_STATUS[type]!
   const output = type === 'workflow.completed' ? (p.result ?? null) : type === 'workflow.continued_as_new' ? { continued_as_new: true, input: p.input ?? null } : { error_code: p.error_code ?? type.slice(9), error_message: p.error_message ?? null, status: type.slice(9) }
+  // One round trip: the trace, its root span, and activities still open when the run ended
+  // (cancel, terminate, continue-as-new). Each CTE updates different rows.
   await c.query(
-    `update traces set status = $3, output = $4::jsonb, end_time = now(), duration_ms = (extract(epoch from now() - start_time) * 1000)::bigint,
-       change_seq = $5, updated_at = now() where project_id = $1 and trace_id = $2`,
-    [run.project_id, traceIdOf(run.id), status, JSON.stringify(output), change],
-  )
-  await closeSpan(c, run, rootSpan(run.id), status, output, status === 'failed' ? String(p.error_message ?? type) : null, change)
-  // Activities still open when the run ended (cancel, terminate, continue-as-new) are closed too.
-  await c.query(
-    `update spans s set status = 'failed', status_message = 'run ended', end_time = now(), change_seq = $3, updated_at = now()
-     from traces t where t.project_id = $1 and t.trace_id = $2 and s.trace_id = t.id and s.status = 'running'`,
-    [run.project_id, traceIdOf(run.id), change],
+    `with tr as (
+       update traces set status = $3, output = $4::jsonb, end_time = now(), duration_ms = (extract(epoch from now() - start_time) * 1000)::bigint,
+         change_seq = $5, updated_at = now() where project_id = $1 and trace_id = $2 returning id),
+     root as (
+       update spans s set status = $3, status_message = $7, output = $4::jsonb, end_time = now(),
+         duration_ms = (extract(epoch from now() - s.start_time) * 1000)::bigint, change_seq = $5, updated_at = now()
+       from tr where s.trace_id = tr.id and s.span_id = $6 returning 1)
+     update spans s set status = 'failed', status_message = 'run ended', end_time = now(), change_seq = $5, updated_at = now()
+     from tr where s.trace_id = tr.id and s.status = 'running' and s.span_id <> $6`,
+    [run.project_id, traceIdOf(run.id), status, JSON.stringify(output), change, rootSpan(run.id), status === 'failed' ? String(p.error_message ?? type) : null],
   )
 }
