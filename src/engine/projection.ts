@@ -54,6 +54,15 @@ async function projectEvents(c: pg.PoolClient, run: RunRow, events: Projected[])
   const change = PENDING_CHANGE
   const out: EventRow[] = []
   let terminal = false
+  // The common activity spans (opened when scheduled, closed by the outcome) ride in the final
+  // statement. A span written twice in one flush goes the statement-per-write way instead, so no
+  // row is touched by two parts of one statement.
+  const opens: Array<{ span_id: string; name: string; input: unknown; metadata: unknown }> = []
+  const closes: Array<{ span_id: string; status: string; message: string | null; output: unknown }> = []
+  const touched = new Set<string>()
+  const flushOpens = async () => {
+    for (const o of opens.splice(0)) await upsertSpan(c, run, o.span_id, o.name, { input: o.input, attempt: 1 }, change)
+  }
 
   for (const ev of events) {
     const p = ev.payload
@@ -69,13 +78,20 @@ async function projectEvents(c: pg.PoolClient, run: RunRow, events: Projected[])
         ev0('state_change', `run ${run.run_number} started`, { run_number: run.run_number })
         break
       case 'activity.scheduled':
-        await upsertSpan(c, run, activitySpan(run.id, p.activity_key, 1), String(p.activity_type), { input: p.input, attempt: 1 }, change)
+      {
+        const span = activitySpan(run.id, p.activity_key, 1)
+        if (touched.has(span)) await upsertSpan(c, run, span, String(p.activity_type), { input: p.input, attempt: 1 }, change)
+        else opens.push({ span_id: span, name: String(p.activity_type), input: p.input ?? null, metadata: { engine_attempt: 1 } })
+        touched.add(span)
+      }
         ev0('wait', `waiting for activity ${String(p.activity_type)}`, { wait_kind: 'activity', phase: 'entered', wait_id: `activity:${String(p.activity_key)}` })
         break
       case 'activity.retry_scheduled': {
         const n = Number(p.failed_attempt)
+        await flushOpens()
         await closeSpan(c, run, activitySpan(run.id, p.activity_key, n), 'failed', { error_code: p.error_code, error_message: p.error_message }, String(p.error_message ?? ''), change)
         await upsertSpan(c, run, activitySpan(run.id, p.activity_key, n + 1), String(p.activity_type), { attempt: n + 1, next_available_at: p.next_available_at }, change)
+        touched.add(activitySpan(run.id, p.activity_key, n)).add(activitySpan(run.id, p.activity_key, n + 1))
         ev0('log', `activity ${String(p.activity_type)} attempt ${n} failed; retry scheduled`, p, 'warning')
         break
       }
@@ -83,7 +99,12 @@ async function projectEvents(c: pg.PoolClient, run: RunRow, events: Projected[])
       case 'activity.failed': {
         const ok = ev.type === 'activity.completed'
         const span = activitySpan(run.id, p.activity_key, Number(p.attempts ?? 1))
-        await closeSpan(c, run, span, ok ? 'completed' : 'failed', ok ? p.output : { error_code: p.error_code, error_message: p.error_message }, ok ? null : String(p.error_message ?? ''), change)
+        const close = { span_id: span, status: ok ? 'completed' : 'failed', output: ok ? (p.output ?? null) : { error_code: p.error_code, error_message: p.error_message }, message: ok ? null : String(p.error_message ?? '') }
+        if (touched.has(span)) {
+          await flushOpens()
+          await closeSpan(c, run, span, close.status as 'completed' | 'failed', close.output, close.message, change)
+        } else closes.push(close)
+        touched.add(span)
         ev0('decision', `activity ${String(p.activity_type)} ${ok ? 'completed' : 'failed'}`, { question: `activity:${String(p.activity_key)}:outcome`, chosen: ok ? 'completed' : 'failed' })
         ev0('wait', 'activity resolved', { wait_kind: 'activity', phase: 'resolved', wait_id: `activity:${String(p.activity_key)}`, resolution: ok ? 'completed' : 'failed' })
         break
@@ -103,6 +124,8 @@ async function projectEvents(c: pg.PoolClient, run: RunRow, events: Projected[])
       default:
         if (TERMINAL_TRACE_STATUS[ev.type]) {
           terminal = true
+          await flushOpens()
+          for (const x of closes.splice(0)) await closeSpan(c, run, x.span_id, x.status as 'completed' | 'failed', x.output, x.message, change)
           await closeTrace(c, run, ev.type, p, change)
           ev0('state_change', ev.type.replace('workflow.', 'run '), p, TERMINAL_TRACE_STATUS[ev.type] === 'failed' ? 'error' : 'info')
         } else {
@@ -118,6 +141,16 @@ async function projectEvents(c: pg.PoolClient, run: RunRow, events: Projected[])
        insert into project_change_counters as pc (project_id, last_seq) values ($1, 1)
        on conflict (project_id) do update set last_seq = pc.last_seq + 1 returning last_seq),
      t as (select id from traces where project_id = $1 and trace_id = $2),
+     op as (
+       insert into spans (project_id, trace_id, span_id, parent_span_id, name, type, status, start_time, input, metadata, change_seq, first_change_seq)
+       select $1, t.id, x.span_id, $8, x.name, 'tool', 'running', now(), coalesce(x.input, 'null'::jsonb), x.metadata, n.last_seq, n.last_seq
+       from t, n, json_to_recordset($7::json) as x(span_id text, name text, input jsonb, metadata jsonb)
+       on conflict (trace_id, span_id) do nothing returning 1),
+     cl as (
+       update spans s set status = x.status, status_message = x.message, output = coalesce(x.output, 'null'::jsonb), end_time = now(),
+         duration_ms = (extract(epoch from now() - s.start_time) * 1000)::bigint, change_seq = n.last_seq, updated_at = now()
+       from t, n, json_to_recordset($9::json) as x(span_id text, status text, message text, output jsonb)
+       where s.trace_id = t.id and s.span_id = x.span_id returning 1),
      ins as (
        insert into span_events (project_id, trace_id, span_id, event_type, level, event_ts, sequence, message, payload, idempotency_key, change_seq)
        select $1, t.id, x.span_id, x.event_type, x.level, now(), x.sequence, x.message, x.payload, x.key, n.last_seq
@@ -132,9 +165,9 @@ async function projectEvents(c: pg.PoolClient, run: RunRow, events: Projected[])
        select graphile_worker.add_job($4, json_build_object('trace_id', t.id::text), run_at => now() + interval '200 milliseconds',
          job_key => 'trace_rollup:' || t.id::text, max_attempts => 10)
        from t where $5::boolean)
-     select (select count(*) from job) as jobs, (select count(*) from ins) as events, (select count(*) from sp) as spans,
+     select (select count(*) from op) as opened, (select count(*) from cl) as closed, (select count(*) from job) as jobs, (select count(*) from ins) as events, (select count(*) from sp) as spans,
        (select count(pg_notify($6, json_build_object('p', $1::text, 't', json_build_array(upd.id), 's', upd.last_seq)::text)) from upd) as notified`,
-    [run.project_id, traceIdOf(run.id), JSON.stringify(out), ROLLUP_TASK, terminal, CHANGES_CHANNEL],
+    [run.project_id, traceIdOf(run.id), JSON.stringify(out), ROLLUP_TASK, terminal, CHANGES_CHANNEL, JSON.stringify(opens), rootSpan(run.id), JSON.stringify(closes)],
   )
 }
 
