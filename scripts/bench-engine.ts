@@ -8,7 +8,8 @@
 //   4. signal → completion of a workflow blocked on ctx.signal, p50/p99
 //   5. timer lateness: fired_at − due_at for 1 s sleeps, p50/p99
 // Uses DATABASE_URL when set, else an embedded Postgres under a temporary CONTINUA_HOME.
-// DBOS is not run here; ../shared/research/peer-dbos.md has its figures on this machine.
+//   6. DBOS Transact (devDependency, benchmark only) on its own system database on the same
+//      Postgres: the same throughput and 1-step latency shapes (BENCH_DBOS=0 skips it)
 import os from 'node:os'
 import path from 'node:path'
 import { makeWorkerUtils, run } from 'graphile-worker'
@@ -29,6 +30,7 @@ const SEQUENTIAL = Number(process.env.BENCH_SEQUENTIAL ?? 100)
 const SIGNALS = Number(process.env.BENCH_SIGNALS ?? 50)
 const TIMERS = Number(process.env.BENCH_TIMERS ?? 40)
 const RAW_JOBS = Number(process.env.BENCH_RAW_JOBS ?? 3000)
+const RUN_DBOS = process.env.BENCH_DBOS !== '0'
 const CONCURRENCY = 10
 const logger = createLogger({ level: 'warn', format: 'pretty' })
 
@@ -94,6 +96,40 @@ async function rawGraphile(pool: pg.Pool): Promise<{ jobsPerSec: number; latency
   }
 }
 
+/** DBOS Transact on the same Postgres, same shapes: N × 3 trivial steps at once, then sequential 1-step workflows. */
+async function dbosBench(adminUrl: string, admin: pg.Client): Promise<{ wfPerSec: number; oneMs: number[] }> {
+  const { DBOS } = await import('@dbos-inc/dbos-sdk')
+  const dbName = `continua_bench_dbos_${process.pid}`
+  await admin.query(`drop database if exists ${dbName}`)
+  const url = new URL(adminUrl)
+  url.pathname = '/' + dbName
+  const step = async (n: number) => n
+  const three = DBOS.registerWorkflow(async (n: number) => {
+    const a = await DBOS.runStep(() => step(n), { name: 'noop' })
+    const b = await DBOS.runStep(() => step(a + 1), { name: 'noop' })
+    return DBOS.runStep(() => step(b + 1), { name: 'noop' })
+  }, { name: 'bench-three' })
+  const one = DBOS.registerWorkflow(async (n: number) => DBOS.runStep(() => step(n), { name: 'noop' }), { name: 'bench-one' })
+  DBOS.setConfig({ name: 'continua-bench', systemDatabaseUrl: url.toString(), logLevel: 'error' } as Parameters<typeof DBOS.setConfig>[0])
+  await DBOS.launch()
+  try {
+    const t0 = performance.now()
+    const handles = await Promise.all(Array.from({ length: WORKFLOWS }, (_, i) => DBOS.startWorkflow(three)(i)))
+    await Promise.all(handles.map((h) => h.getResult()))
+    const wfPerSec = WORKFLOWS / ((performance.now() - t0) / 1000)
+    const oneMs: number[] = []
+    for (let i = 0; i < SEQUENTIAL; i++) {
+      const s = performance.now()
+      await one(i)
+      oneMs.push(performance.now() - s)
+    }
+    return { wfPerSec, oneMs }
+  } finally {
+    await DBOS.shutdown()
+    await admin.query(`drop database if exists ${dbName} with (force)`).catch(() => {})
+  }
+}
+
 async function main() {
   let adminUrl = process.env.DATABASE_URL
   const embedded = adminUrl ? undefined : await startEmbeddedPostgres({ home: path.join(os.tmpdir(), 'continua-bench-home'), logger })
@@ -118,6 +154,7 @@ async function main() {
     const rawP50 = pct(raw.latency, 50)
     const rawP99 = pct(raw.latency, 99)
 
+    const results = { wfPerSec: NaN, oneP50: NaN, oneP99: NaN }
     const worker = await startEngineWorker({
       pool,
       registry: new Registry([noop, threeSteps, oneStep, waitsForSignal, sleeps]),
@@ -145,6 +182,7 @@ async function main() {
         `select extract(epoch from completed_at - created_at) * 1000 as ms from engine.runs where definition_name = 'bench-one'`,
       )
       const oneMs = lat.map((r) => Number(r.ms))
+      Object.assign(results, { wfPerSec, oneP50: pct(oneMs, 50), oneP99: pct(oneMs, 99) })
 
       // 4. signal → completion
       const signalMs: number[] = []
@@ -177,10 +215,21 @@ async function main() {
       console.log(`1-activity start→complete p99 (ms)       ${f1(pct(oneMs, 99)).padStart(8)}          ${(pct(oneMs, 99) / rawP99).toFixed(1)}× one job's latency`)
       console.log(`signal→complete p50 / p99 (ms)           ${f1(pct(signalMs, 50))} / ${f1(pct(signalMs, 99))}`)
       console.log(`timer lateness p50 / p99 (ms, 1 s sleep) ${f1(pct(lateMs, 50))} / ${f1(pct(lateMs, 99))}`)
-      console.log('')
-      console.log('DBOS Transact was not run here; compare with the ratios in ../shared/research/peer-dbos.md (same machine class).')
     } finally {
       await worker.stop()
+    }
+
+    if (RUN_DBOS) {
+      const d = await dbosBench(adminUrl, admin)
+      const dP50 = pct(d.oneMs, 50)
+      const dP99 = pct(d.oneMs, 99)
+      console.log('')
+      console.log(`DBOS Transact (same Postgres, same shapes; 1-step latency is client start → result)`)
+      console.log('figure                                   DBOS          engine ÷ DBOS   DBOS ratio to raw graphile-worker')
+      console.log(`workflows/s (3 steps, ${WORKFLOWS} at once)        ${f1(d.wfPerSec).padStart(8)}      ${(results.wfPerSec / d.wfPerSec).toFixed(2).padStart(8)}×      ${(d.wfPerSec / raw.jobsPerSec).toFixed(3)} of jobs/s`)
+      console.log(`steps/s                                  ${f1(d.wfPerSec * 3).padStart(8)}      ${(results.wfPerSec / d.wfPerSec).toFixed(2).padStart(8)}×      ${((d.wfPerSec * 3) / raw.jobsPerSec).toFixed(3)} of jobs/s`)
+      console.log(`1-step start→result p50 (ms)             ${f1(dP50).padStart(8)}      ${(results.oneP50 / dP50).toFixed(2).padStart(8)}×      ${(dP50 / rawP50).toFixed(1)}× one job's latency`)
+      console.log(`1-step start→result p99 (ms)             ${f1(dP99).padStart(8)}      ${(results.oneP99 / dP99).toFixed(2).padStart(8)}×      ${(dP99 / rawP99).toFixed(1)}× one job's latency`)
     }
   } finally {
     await db.destroy().catch(() => {})
