@@ -97,6 +97,12 @@ export interface AppendOptions {
   set?: (param: (value: unknown) => string) => string
   /** Enqueue the run's activation job in the same statement (what wakeRun does), if the run may be woken. */
   wake?: boolean
+  /**
+   * Remove the run's pending (unlocked) activation job in the same statement: the caller is the
+   * activation that job would have run, and what it commits leaves the run something else to move
+   * it (a task, a timer, a signal or child wait). Ignored with `wake`.
+   */
+  unwake?: boolean
 }
 
 export async function appendEvents(c: Client, run: RunRow, events: NewEvent[], opts: AppendOptions = {}): Promise<number[]> {
@@ -118,12 +124,15 @@ export async function appendEvents(c: Client, run: RunRow, events: NewEvent[], o
   const extra = opts.set ? `, ${opts.set(param)}` : ''
   // A plain select CTE runs only if referenced: `returning` references it.
   const wake = opts.wake && ['queued', 'running', 'waiting'].includes(run.status)
+  const unwake = !wake && opts.unwake
   const job = wake
     ? `, j as (select graphile_worker.add_job(${param(workflowTask(run.definition_name, run.definition_version))}, json_build_object('run_id', $2::text), job_key => ${param(`run:${run.id}`)}, max_attempts => 25) as x)`
-    : ''
+    : unwake
+      ? `, j as (select graphile_worker.remove_job(${param(`run:${run.id}`)}) as x)`
+      : ''
   await c.query(
     `with h as (insert into engine.history (project_id, run_id, sequence_no, event_type, payload) values ${values.join(', ')} returning 1)${job}
-     update engine.runs set last_seq = ${lastSeq}, updated_at = now()${extra} where id = $2${wake ? ' returning (select count(*) from j) as jobs' : ''}`,
+     update engine.runs set last_seq = ${lastSeq}, updated_at = now()${extra} where id = $2${wake || unwake ? ' returning (select count(*) from j) as jobs' : ''}`,
     params,
   )
   run.last_seq += events.length

@@ -44,6 +44,8 @@ export async function commitDecision(pool: pg.Pool, runId: string, seenVersion: 
       await appendEvents(c, run, events, {
         set: (p) => `status = 'waiting', waiting_for = ${p(JSON.stringify(d.waitingFor))}::jsonb, activation_version = activation_version + 1`,
         wake: wakeNow,
+        // This activation consumed what its job was queued for; the new commands move the run next.
+        unwake: true,
       })
       run.status = 'waiting'
     } else await appendEvents(c, run, events)
