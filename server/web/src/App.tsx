@@ -7,6 +7,7 @@ import { CALLBACK_PATH, finishLogin, startLogin } from './oidc.js'
 import { Compare } from './pages/Compare.js'
 import { Dashboard } from './pages/Dashboard.js'
 import { EngineHealth } from './pages/EngineHealth.js'
+import { EngineProjections } from './pages/EngineProjections.js'
 import { Projects } from './pages/Projects.js'
 import { RunDetail } from './pages/RunDetail.js'
 import { Runs } from './pages/Runs.js'
@@ -235,7 +236,8 @@ function Route({ path }: { path: string }): ReactNode {
   if ((m = matchPath('/sessions/:id/compare', path))) return <Compare sessionId={m.id!} />
   if ((m = matchPath('/sessions/:id', path))) return <SessionDetail key={m.id} id={m.id!} />
   if (path === '/engine/runs') return <Runs />
-  if (path === '/engine/health') return <EngineHealth />
+  if (path === '/engine/health' || path === '/tools/engine-health') return <EngineHealth />
+  if (path === '/tools/engine-projections') return <EngineProjections />
   if ((m = matchPath('/engine/runs/:id', path))) return <RunDetail key={m.id} id={m.id!} />
   if (path === '/projects') return <Projects />
   if (path === '/settings') return <SettingsRoute />

@@ -2,6 +2,7 @@ import type { z } from 'zod'
 import { AuthConfigResponse, type ErrorBody } from '../../../src/contract/common.js'
 import { ProjectList, type ApiKey, type ApiKeyWithSecret, type Project, type ProjectWithKey } from '../../../src/contract/projects.js'
 import { Session, SessionCompare, type SessionList, type SessionNarrative } from '../../../src/contract/sessions.js'
+import type { EngineBackfillRequest, EnginePurgeRequest } from '../../../src/contract/engine.js'
 import { TraceDetail, type Span, type TimelineResponse, type TraceList } from '../../../src/contract/traces.js'
 import { currentProject } from './router.js'
 
@@ -184,6 +185,34 @@ export interface Definition {
   published_at: string
 }
 
+export type PurgeRequest = z.input<typeof EnginePurgeRequest>
+export type BackfillRequest = z.input<typeof EngineBackfillRequest>
+export interface PurgeResult {
+  run_id: string
+  mode: PurgeRequest['mode']
+  projection_state: string
+  deleted: boolean
+}
+export interface RepairResult {
+  run_id: string
+  accepted: boolean
+  reason: string
+  projection_state: string
+}
+export interface BackfillResult {
+  dry_run: boolean
+  limit: number
+  eligible_count: number
+  repair_requested_count: number
+  skipped_count: number
+  results: Array<{ run_id: string; trace_id: string; projection_state: string; action: 'would_repair' | 'repair_requested' | 'skipped'; reason?: string }>
+}
+export interface EngineHealth {
+  generated_at: string
+  queues: { runs_ready: number; activity_tasks_pending: number; inbox_pending: number }
+  workers: Array<{ id: string; last_claim_at: string; active_leases: number; expired_leases: number; status: string }>
+}
+
 export type AuthConfig = AuthConfigResponse
 
 /**
@@ -231,6 +260,10 @@ export const api = {
   startRun: (body: Record<string, unknown>) => request<{ run_id: string; instance_key: string; trace_id?: string }>('/v1/engine/runs', { method: 'POST', body }),
   control: (id: string, action: 'signal' | 'cancel' | 'terminate' | 'suspend' | 'resume', body?: unknown) =>
     request<Record<string, unknown>>(`/v1/engine/runs/${id}/${action}`, { method: 'POST', body: body ?? {} }),
+  purge: (id: string, body: PurgeRequest) => request<PurgeResult>(`/v1/engine/runs/${id}/purge`, { method: 'POST', body }),
+  repair: (id: string) => request<RepairResult>(`/v1/engine/runs/${id}/repair`, { method: 'POST', body: {} }),
+  backfill: (body: BackfillRequest) => request<BackfillResult>('/v1/engine/projections/backfill', { method: 'POST', body }),
+  engineHealth: () => request<EngineHealth>('/v1/engine/health'),
 }
 
 export type { SessionCompare, SessionNarrative }

@@ -1,4 +1,4 @@
-import { request } from '../api.js'
+import { api } from '../api.js'
 import { ErrorBox, Loading, Stat, Status } from '../components/ui.js'
 import { fmtAgo } from '../format.js'
 import { useLoad } from '../hooks.js'
@@ -6,14 +6,8 @@ import { Link } from '../router.js'
 
 // Engine health: queue depths and the workers with their heartbeats and leases.
 
-interface Health {
-  generated_at: string
-  queues: { runs_ready: number; activity_tasks_pending: number; inbox_pending: number }
-  workers: Array<{ id: string; last_claim_at: string; active_leases: number; expired_leases: number; status: string }>
-}
-
 export function EngineHealth() {
-  const health = useLoad(() => request<Health>('/v1/engine/health'), [window.location.search], { pollMs: 5000 })
+  const health = useLoad(() => api.engineHealth(), [window.location.search], { pollMs: 5000 })
   if (health.error) return <ErrorBox error={health.error} />
   if (!health.data) return <Loading />
   const h = health.data
@@ -25,6 +19,10 @@ export function EngineHealth() {
         </Link>
         <h1>Engine health</h1>
         <span className="live-dot">every 5 s</span>
+        <div className="spacer" />
+        <Link to="/tools/engine-projections" className="small">
+          Projection backfill
+        </Link>
       </div>
       <div className="stats-row">
         <Stat label="Runs ready" value={h.queues.runs_ready} />
@@ -33,7 +31,7 @@ export function EngineHealth() {
         <Stat label="Workers" value={h.workers.length} />
       </div>
       <div className="table-wrap">
-        <table className="table">
+        <table className="table" data-testid="workers-table">
           <thead>
             <tr>
               <th>Worker</th>
@@ -51,11 +49,12 @@ export function EngineHealth() {
                 </td>
                 <td>{fmtAgo(w.last_claim_at)}</td>
                 <td className="num">{w.active_leases}</td>
+                <td className="num">{w.expired_leases}</td>
               </tr>
             ))}
             {h.workers.length === 0 ? (
               <tr>
-                <td colSpan={4} className="muted">
+                <td colSpan={5} className="muted">
                   No worker is running. Start one with `continua worker --workflows &lt;module&gt;`.
                 </td>
               </tr>

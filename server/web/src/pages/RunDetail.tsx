@@ -1,5 +1,5 @@
 import { useState } from 'react'
-import { api, type HistoryEvent, type RunSummary } from '../api.js'
+import { api, type HistoryEvent, type PurgeRequest, type RunSummary } from '../api.js'
 import { useShell } from '../App.js'
 import { JsonView } from '../components/JsonView.js'
 import { Confirm, CopyButton, ErrorBox, Loading, Modal, Stat, Status } from '../components/ui.js'
@@ -24,6 +24,9 @@ export function RunDetail({ id, embedded }: { id: string; embedded?: boolean }) 
   const [action, setAction] = useState<Action>()
   const [signal, setSignal] = useState(false)
   const [toast, setToast] = useState<string>()
+  const [purging, setPurging] = useState(false)
+  const [purgeMode, setPurgeMode] = useState<PurgeRequest['mode']>('projection_only')
+  const [projectionNote, setProjectionNote] = useState<{ text: string; ok: boolean }>()
   if (run.error) return <ErrorBox error={run.error} />
   if (!run.data) return <Loading />
   const r = run.data
@@ -32,6 +35,15 @@ export function RunDetail({ id, embedded }: { id: string; embedded?: boolean }) 
     setToast(msg)
     run.reload()
     setTimeout(() => setToast(undefined), 4000)
+  }
+  const repair = async () => {
+    try {
+      const res = await api.repair(id)
+      setProjectionNote({ ok: res.accepted, text: `Repair ${res.accepted ? 'requested' : 'not needed'}: ${res.reason} · projection ${res.projection_state}` })
+    } catch (e) {
+      setProjectionNote({ ok: false, text: `Repair failed: ${(e as Error).message}` })
+    }
+    run.reload()
   }
   const can = (a: Action | 'signal') =>
     !shell.readOnly &&
@@ -69,12 +81,23 @@ export function RunDetail({ id, embedded }: { id: string; embedded?: boolean }) 
         <button className="btn danger" disabled={!can('terminate')} onClick={() => setAction('terminate')}>
           Terminate
         </button>
+        <button className="btn" disabled={shell.readOnly || !terminal} title={terminal ? 'Re-project the run from its history' : 'Only closed runs can be repaired'} onClick={() => void repair()}>
+          Repair
+        </button>
+        <button className="btn danger" disabled={shell.readOnly || !terminal} title={terminal ? 'Delete the projection (or the journal too)' : 'Only closed runs can be purged'} onClick={() => setPurging(true)}>
+          Purge
+        </button>
         {toast ? (
           <span className="toast" role="status">
             {toast}
           </span>
         ) : null}
       </div>
+      {projectionNote ? (
+        <div className={`banner ${projectionNote.ok ? 'demo' : 'warn'}`} role="status" data-testid="projection-note">
+          {projectionNote.text}
+        </div>
+      ) : null}
       {r.status === 'QUARANTINED' ? <div className="banner error">Quarantined: replay did not match the recorded history. {r.failure?.error_message}</div> : null}
       <div className="stats-row">
         <Stat label="Definition" value={`${r.definition_name}@${r.definition_version}`} />
@@ -83,6 +106,7 @@ export function RunDetail({ id, embedded }: { id: string; embedded?: boolean }) 
         <Stat label="Pending" value={`${r.pending_work.pending_activity_tasks} activities · ${r.pending_work.pending_inbox_items} inbox`} />
         <Stat label="Created" value={fmtTime(r.created_at)} />
         <Stat label="Closed" value={fmtTime(r.completed_at)} />
+        <Stat label="Projection" value={<span data-testid="projection-state">{r.projection_state}</span>} />
       </div>
       <div className="grid2">
         <div className="card">
@@ -149,6 +173,31 @@ export function RunDetail({ id, embedded }: { id: string; embedded?: boolean }) 
         </div>
       </div>
       <History id={id} version={r.updated_at} />
+      {purging ? (
+        <Confirm
+          title="Purge this run?"
+          message={
+            <div className="form">
+              <p>Purging deletes the run's projected spans and events from the debugger (the trace summary stays). A full purge also deletes the engine journal, so the run can no longer be repaired.</p>
+              <label className="field">
+                <span>Mode</span>
+                <select className="input" aria-label="Purge mode" value={purgeMode} onChange={(e) => setPurgeMode(e.target.value as PurgeRequest['mode'])}>
+                  <option value="projection_only">projection_only: the debugger projection</option>
+                  <option value="full">full: the projection and the engine journal</option>
+                </select>
+              </label>
+            </div>
+          }
+          confirmLabel="Purge run"
+          danger
+          onConfirm={async () => {
+            const res = await api.purge(id, { mode: purgeMode })
+            setProjectionNote({ ok: true, text: `Purged (${res.mode}): projection ${res.projection_state}${res.deleted ? '' : ' · nothing to delete'}` })
+            run.reload()
+          }}
+          onClose={() => setPurging(false)}
+        />
+      ) : null}
       {action ? (
         <Confirm
           title={`${action[0]!.toUpperCase()}${action.slice(1)} this run?`}

@@ -31,7 +31,7 @@ export function Runs() {
     <div className="page">
       <div className="page-head">
         <h1>Engine runs</h1>
-        <Link to="/engine/health" className="small">
+        <Link to="/tools/engine-health" className="small">
           Engine health
         </Link>
         <div className="spacer" />

@@ -4,6 +4,7 @@ import { useShell } from '../App.js'
 import { startLogin, tokenEmail } from '../oidc.js'
 import { applyTheme, storedTheme, type Theme } from '../theme.js'
 import { ErrorBox } from '../components/ui.js'
+import { Link } from '../router.js'
 
 export function Settings() {
   const shell = useShell()
@@ -61,6 +62,15 @@ export function Settings() {
         <ErrorBox error={error} />
       </div>
       <SavedKeys />
+      <div className="card">
+        <h3>Engine tools</h3>
+        <div className="list-line">
+          <Link to="/tools/engine-projections">Engine projections</Link> <span className="muted small">preview and backfill missing run projections</span>
+        </div>
+        <div className="list-line">
+          <Link to="/tools/engine-health">Engine health</Link> <span className="muted small">workers, leases and queue depths</span>
+        </div>
+      </div>
       <div className="card">
         <h3>Appearance</h3>
         <div className="chips" role="radiogroup" aria-label="Theme">

@@ -7,8 +7,10 @@ import { Link, setQuery, useLocation } from '../router.js'
 
 // Trace list: every filter lives in the URL (shareable, survives reload); refreshed every 5 s.
 
-const FILTERS = ['q', 'status', 'user_id', 'session_id', 'tag', 'environment', 'start_time_from', 'start_time_to', 'has_errors', 'min_duration_ms', 'sort_dir', 'limit', 'offset'] as const
-const LABELS: Record<string, string> = { tag: 'tags', environment: 'env', q: 'search', status: 'status', user_id: 'user', session_id: 'session', start_time_from: 'from', start_time_to: 'to', has_errors: 'has errors', min_duration_ms: 'min duration ms', sort_dir: 'order' }
+const FILTERS = ['q', 'status', 'user_id', 'session_id', 'tag', 'environment', 'start_time_from', 'start_time_to', 'has_errors', 'min_duration_ms', 'sort_dir', 'engine_only', 'engine_run_status', 'engine_definition_name', 'engine_instance_key', 'engine_projection_state', 'limit', 'offset'] as const
+const ENGINE_RUN_STATUSES = ['queued', 'running', 'waiting', 'suspended', 'quarantined', 'completed', 'failed', 'cancelled', 'terminated', 'continued_as_new']
+const ENGINE_PROJECTION_STATES = ['up_to_date', 'catching_up', 'summary_only', 'journal_expired']
+const LABELS: Record<string, string> = { tag: 'tags', environment: 'env', q: 'search', status: 'status', user_id: 'user', session_id: 'session', start_time_from: 'from', start_time_to: 'to', has_errors: 'has errors', min_duration_ms: 'min duration ms', sort_dir: 'order', engine_only: 'engine only', engine_run_status: 'run status', engine_definition_name: 'definition', engine_instance_key: 'instance', engine_projection_state: 'projection' }
 
 function toIso(local: string): string | undefined {
   if (!local) return undefined
@@ -74,6 +76,23 @@ export function Traces() {
         <label className="check">
           <input type="checkbox" checked={filters.has_errors === 'true'} onChange={(e) => setQuery({ has_errors: e.target.checked ? 'true' : undefined, offset: undefined })} /> Has errors
         </label>
+        <label className="check">
+          <input type="checkbox" checked={filters.engine_only === 'true'} onChange={(e) => setQuery({ engine_only: e.target.checked ? 'true' : undefined, offset: undefined })} /> Engine runs only
+        </label>
+        <select className="input small" aria-label="Engine run status" value={filters.engine_run_status ?? ''} onChange={(e) => setQuery({ engine_run_status: e.target.value || undefined, offset: undefined })}>
+          <option value="">any run status</option>
+          {ENGINE_RUN_STATUSES.map((s) => (
+            <option key={s}>{s}</option>
+          ))}
+        </select>
+        <select className="input small" aria-label="Engine run trace state" title="Projection state of the engine run" value={filters.engine_projection_state ?? ''} onChange={(e) => setQuery({ engine_projection_state: e.target.value || undefined, offset: undefined })}>
+          <option value="">any projection</option>
+          {ENGINE_PROJECTION_STATES.map((s) => (
+            <option key={s}>{s}</option>
+          ))}
+        </select>
+        <DraftInput name="engine_definition_name" label="Engine definition" value={filters.engine_definition_name} />
+        <DraftInput name="engine_instance_key" label="Engine instance key" value={filters.engine_instance_key} />
       </div>
       <SavedViews />
       {active.length ? (
@@ -143,14 +162,17 @@ export function Traces() {
 }
 
 function TraceRow({ t }: { t: Trace }) {
-  const isEngine = t.trace_id.startsWith('engine:')
   return (
     <tr>
       <td>
         <Link to={`/traces/${t.id}`} className="strong">
           {t.name}
         </Link>
-        {isEngine ? <span className="badge st-other small">engine</span> : null}
+        {t.engine ? (
+          <span className="badge st-running small" data-testid="engine-badge" title={`${t.engine.definition_name}@${t.engine.definition_version} · ${t.engine.instance_key} · projection ${t.engine.projection_state}`}>
+            engine · {t.engine.status.toLowerCase()}
+          </span>
+        ) : null}
         <div className="muted small mono">{t.trace_id}</div>
       </td>
       <td>
