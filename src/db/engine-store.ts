@@ -58,8 +58,10 @@ export async function withTx<T>(pool: pg.Pool, fn: (c: Client) => Promise<T>): P
       await client.query('begin')
       const result = await fn(client)
       // Invariant 5: the trace tables move in the same transaction as the history they mirror.
-      if (pending.size) await flushProjection(client, pending)
-      await client.query('commit')
+      // The projection's last statement carries the COMMIT when there is one (one round trip fewer
+      // while the project's change counter is locked).
+      const committed = pending.size ? await flushProjection(client, pending, { commit: true }) : false
+      if (!committed) await client.query('commit')
       return result
     } catch (err) {
       await client.query('rollback').catch(() => {})

@@ -1,4 +1,4 @@
-import type pg from 'pg'
+import pg from 'pg'
 import type { RunRow } from '../db/engine-store.js'
 
 // Every run is also a trace. History events are mirrored into traces / spans / span_events in
@@ -41,8 +41,25 @@ const activitySpan = (runId: string, key: unknown, attempt: number) => `engine:a
 
 /** Projects everything a transaction appended, just before it commits (see withTx). */
 /** Projects everything a transaction appended, just before it commits (see withTx). */
-export async function flushProjection(c: pg.PoolClient, pending: Map<string, { run: RunRow; events: Projected[] }>): Promise<void> {
-  for (const { run, events } of pending.values()) await projectEvents(c, run, events)
+/**
+ * With `commit`, the last run's final statement and COMMIT go in one round trip, so the project's
+ * change-counter row (which every engine transaction of the project queues on) is held for the
+ * statement and the commit only, not also for a client round trip. Returns whether it committed.
+ */
+export async function flushProjection(c: pg.PoolClient, pending: Map<string, { run: RunRow; events: Projected[] }>, opts: { commit?: boolean } = {}): Promise<boolean> {
+  const all = [...pending.values()]
+  for (let i = 0; i < all.length; i++) await projectEvents(c, all[i]!.run, all[i]!.events, !!opts.commit && i === all.length - 1)
+  return !!opts.commit && all.length > 0
+}
+
+/** Inlines bound values as SQL literals (simple protocol: the only way to send two statements at once). */
+function inline(text: string, params: unknown[]): string {
+  return text.replace(/\$(\d+)/g, (_, n: string) => {
+    const v = params[Number(n) - 1]
+    if (v === null || v === undefined) return 'null'
+    if (typeof v === 'boolean') return v ? 'true' : 'false'
+    return pg.escapeLiteral(String(v))
+  })
 }
 
 // Rows written before the change number is known carry this placeholder; the last statement of
@@ -50,7 +67,7 @@ export async function flushProjection(c: pg.PoolClient, pending: Map<string, { r
 // keeps the per-project counter row locked only from that statement to commit.
 const PENDING_CHANGE = -1
 
-async function projectEvents(c: pg.PoolClient, run: RunRow, events: Projected[]): Promise<void> {
+async function projectEvents(c: pg.PoolClient, run: RunRow, events: Projected[], commit = false): Promise<void> {
   const change = PENDING_CHANGE
   const out: EventRow[] = []
   let terminal = false
@@ -136,7 +153,7 @@ async function projectEvents(c: pg.PoolClient, run: RunRow, events: Projected[])
 
   // One round trip: the change number, events, the trace's and spans' change numbers, an optional
   // rollup job, the change notice.
-  await c.query(
+  const finalSql =
     `with n as (
        insert into project_change_counters as pc (project_id, last_seq) values ($1, 1)
        on conflict (project_id) do update set last_seq = pc.last_seq + 1 returning last_seq),
@@ -166,9 +183,10 @@ async function projectEvents(c: pg.PoolClient, run: RunRow, events: Projected[])
          job_key => 'trace_rollup:' || t.id::text, max_attempts => 10)
        from t where $5::boolean)
      select (select count(*) from op) as opened, (select count(*) from cl) as closed, (select count(*) from job) as jobs, (select count(*) from ins) as events, (select count(*) from sp) as spans,
-       (select count(pg_notify($6, json_build_object('p', $1::text, 't', json_build_array(upd.id), 's', upd.last_seq)::text)) from upd) as notified`,
-    [run.project_id, traceIdOf(run.id), JSON.stringify(out), ROLLUP_TASK, terminal, CHANGES_CHANNEL, JSON.stringify(opens), rootSpan(run.id), JSON.stringify(closes)],
-  )
+       (select count(pg_notify($6, json_build_object('p', $1::text, 't', json_build_array(upd.id), 's', upd.last_seq)::text)) from upd) as notified`
+  const finalParams = [run.project_id, traceIdOf(run.id), JSON.stringify(out), ROLLUP_TASK, terminal, CHANGES_CHANNEL, JSON.stringify(opens), rootSpan(run.id), JSON.stringify(closes)]
+  if (commit) await c.query(`${inline(finalSql, finalParams)};\ncommit`)
+  else await c.query(finalSql, finalParams)
 }
 
 async function openTrace(c: pg.PoolClient, run: RunRow, p: Record<string, unknown>, change: number): Promise<string> {
