@@ -15,6 +15,10 @@ export default class Tui extends ApiCommand {
     const { args, flags } = await this.parse(Tui)
     if (!process.stdin.isTTY || !process.stdout.isTTY) throw new ContinuaError('invalid_request', 'continua tui needs a terminal; for scripts use `continua runs list` / `continua trace inspect` with -o json')
     const client = await this.client(flags)
+    // Ink renders only the final frame when it believes it runs in CI (CI=true); this command has
+    // just checked that it talks to a real terminal, so it must draw interactively regardless.
+    delete process.env.CI
+    delete process.env.CONTINUOUS_INTEGRATION
     const { runTui } = await import('../tui/index.js')
     await runTui({ client, server: client.http.target.url, initialRef: args.ref, pollMs: flags['poll-interval'] })
   }
