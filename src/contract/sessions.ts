@@ -48,21 +48,26 @@ export const NarrativeLineage = z
   })
   .meta({ id: 'SessionNarrativeLineage' })
 
+/** The fields a trace shows in a session narrative and in a compare header. */
+const traceSummaryFields = {
+  id: z.uuid(),
+  trace_id: z.string(),
+  name: z.string(),
+  status: z.enum(TRACE_STATUS_BUCKETS),
+  user_id: z.string().optional(),
+  started_at: isoTime,
+  ended_at: isoTime.optional(),
+  duration_ms: z.number().int().optional(),
+  error_count: z.number().int(),
+  total_cost_usd: z.number(),
+  total_cost_usd_decimal: decimalString,
+  total_tokens_in: z.number().int(),
+  total_tokens_out: z.number().int(),
+}
+
 export const NarrativeTrace = z
   .object({
-    id: z.uuid(),
-    trace_id: z.string(),
-    name: z.string(),
-    status: z.enum(TRACE_STATUS_BUCKETS),
-    user_id: z.string().optional(),
-    started_at: isoTime,
-    ended_at: isoTime.optional(),
-    duration_ms: z.number().int().optional(),
-    error_count: z.number().int(),
-    total_cost_usd: z.number(),
-    total_cost_usd_decimal: decimalString,
-    total_tokens_in: z.number().int(),
-    total_tokens_out: z.number().int(),
+    ...traceSummaryFields,
     latest_activity_at: isoTime,
     semantic_events: z.array(TimelineEvent),
     lineage: NarrativeLineage,
@@ -182,19 +187,7 @@ export type SpanDiffRow = z.infer<typeof SpanDiffRow>
 
 export const CompareTraceHeader = z
   .object({
-    id: z.uuid(),
-    trace_id: z.string(),
-    name: z.string(),
-    status: z.enum(TRACE_STATUS_BUCKETS),
-    user_id: z.string().optional(),
-    started_at: isoTime,
-    ended_at: isoTime.optional(),
-    duration_ms: z.number().int().optional(),
-    error_count: z.number().int(),
-    total_cost_usd: z.number(),
-    total_cost_usd_decimal: decimalString,
-    total_tokens_in: z.number().int(),
-    total_tokens_out: z.number().int(),
+    ...traceSummaryFields,
   })
   .meta({ id: 'CompareTraceHeader' })
 export type CompareTraceHeader = z.infer<typeof CompareTraceHeader>
