@@ -9,16 +9,10 @@
 // Uses DATABASE_URL when set, else an embedded Postgres under a temporary CONTINUA_HOME.
 import http from 'node:http'
 import os from 'node:os'
-import path from 'node:path'
 import type { AddressInfo } from 'node:net'
-import { Kysely, PostgresDialect } from 'kysely'
-import pg from 'pg'
 import { createApp } from '../server/app.js'
 import { DEFAULT_INGEST_SETTINGS } from '../src/config.js'
-import { startEmbeddedPostgres } from '../src/db/embedded.js'
-import { migrateUp } from '../src/db/migrate.js'
-import type { DB } from '../src/db/schema.js'
-import { installWorkerSchema } from '../src/jobs/worker.js'
+import { freshDatabase } from './harness.js'
 import { createLogger } from '../src/logger.js'
 import { createProject } from '../src/projects.js'
 
@@ -50,23 +44,9 @@ function pct(values: number[], p: number): number {
 }
 
 async function main() {
-  let adminUrl = process.env.DATABASE_URL
-  const embedded = adminUrl ? undefined : await startEmbeddedPostgres({ home: path.join(os.tmpdir(), 'continua-bench-home'), logger })
-  adminUrl ??= embedded!.url
-  const dbName = `continua_bench_${process.pid}`
-  const admin = new pg.Client({ connectionString: adminUrl })
-  await admin.connect()
-  await admin.query(`drop database if exists ${dbName}`)
-  await admin.query(`create database ${dbName}`)
-  const url = new URL(adminUrl)
-  url.pathname = '/' + dbName
-  const pool = new pg.Pool({ connectionString: url.toString(), max: 10 })
-  pool.on('error', () => {})
-  const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) })
+  const { pool, db, close } = await freshDatabase('bench', { poolSize: 10 })
   let server: http.Server | undefined
   try {
-    await migrateUp(pool, logger)
-    await installWorkerSchema(pool, logger)
     const project = await createProject(db, 'bench')
     const app = createApp({ db, logger, auth: { adminToken: undefined, host: '127.0.0.1' }, maxBodyBytes: 1024 * 1024, pool, ingest: DEFAULT_INGEST_SETTINGS })
     server = http.createServer(app)
@@ -148,10 +128,7 @@ async function main() {
     console.log(`POST /v1/ingest async    acceptance p50 ${f(pct(asyncLatencies, 50))} ms  p99 ${f(pct(asyncLatencies, 99))} ms  (raw insert of the same batch: p50 ${f(pct(rawLatencies, 50))} ms, p99 ${f(pct(rawLatencies, 99))} ms)`)
   } finally {
     server?.close()
-    await db.destroy()
-    await admin.query(`drop database if exists ${dbName} with (force)`).catch(() => {})
-    await admin.end()
-    await embedded?.release()
+    await close()
   }
 }
 

@@ -10,19 +10,13 @@
 // Uses DATABASE_URL when set, else an embedded Postgres under a temporary CONTINUA_HOME.
 import http from 'node:http'
 import os from 'node:os'
-import path from 'node:path'
 import type { AddressInfo } from 'node:net'
-import { Kysely, PostgresDialect } from 'kysely'
-import pg from 'pg'
 import { createApp } from '../server/app.js'
 import { DEFAULT_INGEST_SETTINGS } from '../src/config.js'
 import type { IngestRequest } from '../src/contract/ingest.js'
-import { startEmbeddedPostgres } from '../src/db/embedded.js'
-import { migrateUp } from '../src/db/migrate.js'
-import type { DB } from '../src/db/schema.js'
+import { freshDatabase } from './harness.js'
 import { ingestSync } from '../src/ingest/index.js'
 import { rollupTrace } from '../src/ingest/rollup.js'
-import { installWorkerSchema } from '../src/jobs/worker.js'
 import { createLogger } from '../src/logger.js'
 import { createProject } from '../src/projects.js'
 
@@ -77,23 +71,9 @@ async function timed(fn: () => Promise<unknown>): Promise<{ p50: number; bytes: 
 }
 
 async function main() {
-  let adminUrl = process.env.DATABASE_URL
-  const embedded = adminUrl ? undefined : await startEmbeddedPostgres({ home: path.join(os.tmpdir(), 'continua-bench-home'), logger })
-  adminUrl ??= embedded!.url
-  const dbName = `continua_bench_read_${process.pid}`
-  const admin = new pg.Client({ connectionString: adminUrl })
-  await admin.connect()
-  await admin.query(`drop database if exists ${dbName}`)
-  await admin.query(`create database ${dbName}`)
-  const url = new URL(adminUrl)
-  url.pathname = '/' + dbName
-  const pool = new pg.Pool({ connectionString: url.toString(), max: 10 })
-  pool.on('error', () => {})
-  const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) })
+  const { pool, db, close } = await freshDatabase('bench_read', { poolSize: 10 })
   let server: http.Server | undefined
   try {
-    await migrateUp(pool, logger)
-    await installWorkerSchema(pool, logger)
     const project = await createProject(db, 'bench')
     for (const batch of batches()) await ingestSync(db, project.id, batch)
     const trace = await db.selectFrom('traces').select('id').where('project_id', '=', project.id).where('trace_id', '=', 'big').executeTakeFirstOrThrow()
@@ -154,10 +134,7 @@ async function main() {
     console.log(`\nopening the trace (detail + light spans): ${(detail.p50 + light.p50).toFixed(1)} ms of server time (TUI target < 1 s end to end)`)
   } finally {
     server?.close()
-    await db.destroy()
-    await admin.query(`drop database if exists ${dbName} with (force)`).catch(() => {})
-    await admin.end()
-    await embedded?.release()
+    await close()
   }
 }
 

@@ -1,4 +1,4 @@
-// Shared set-up for the load and scale scripts: a fresh migrated database (DATABASE_URL's
+// Shared set-up for the benchmark, load and scale scripts: a fresh migrated database (DATABASE_URL's
 // cluster, else an embedded Postgres), and the built CLI as subprocesses. Not used by tests.
 import { spawn, type ChildProcess } from 'node:child_process'
 import fs from 'node:fs'
@@ -24,7 +24,7 @@ export interface Harness {
   close(): Promise<void>
 }
 
-export async function freshDatabase(name: string): Promise<Harness> {
+export async function freshDatabase(name: string, options: { poolSize?: number } = {}): Promise<Harness> {
   let adminUrl = process.env.DATABASE_URL
   const embedded = adminUrl ? undefined : await startEmbeddedPostgres({ home: path.join(os.tmpdir(), `continua-${name}-home`), logger })
   adminUrl ??= embedded!.url
@@ -35,7 +35,7 @@ export async function freshDatabase(name: string): Promise<Harness> {
   await admin.query(`create database ${dbName}`)
   const url = new URL(adminUrl)
   url.pathname = '/' + dbName
-  const pool = new pg.Pool({ connectionString: url.toString(), max: 4 })
+  const pool = new pg.Pool({ connectionString: url.toString(), max: options.poolSize ?? 4 })
   pool.on('error', () => {})
   const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) })
   await migrateUp(pool, logger)
