@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import type { Span, TimelineEvent } from '../../server/web/src/api.js'
-import { ancestors, buildTree, defaultExpansion, flatten, openWaits, primaryFailure, retrySafety } from '../../server/web/src/trace-model.js'
+import { ancestors, buildTree, classifyRunning, defaultExpansion, flatten, openWaits, primaryFailure, retrySafety, STALL_AFTER_MS } from '../../server/web/src/trace-model.js'
 
 // The pure parts of the trace workspace: tree building, flattening, the primary failure and
 // the retry-safety verdict.
@@ -69,6 +69,75 @@ describe('trace model', () => {
   it('lists waits entered and not resolved', () => {
     const events = [event('a', 'wait', { wait_id: 'w1', phase: 'entered' }), event('a', 'wait', { wait_id: 'w2', phase: 'entered' }), event('a', 'wait', { wait_id: 'w1', phase: 'resolved' })]
     assert.deepEqual(openWaits(events).map((e) => e.payload?.wait_id), ['w2'])
+  })
+})
+
+describe('running-state classification', () => {
+  // Times in seconds after 2026-01-01T00:00:00Z, as span() takes them.
+  const T = (sec: number) => Date.UTC(2026, 0, 1, 0, 0, sec)
+  const open = (id: string, parent: string | undefined, kind: Span['kind'], start: number, model?: string) => ({ ...span(id, parent, 'RUNNING', start), kind, model })
+  const at = (e: TimelineEvent, sec: number) => ({ ...e, timestamp: new Date(T(sec)).toISOString() })
+
+  it('says unknown with nothing recorded, and for a quiet-but-recent trace with nothing open', () => {
+    assert.deepEqual([classifyRunning([], [], T(0)).state, classifyRunning([], [], T(0)).basis], ['unknown', 'heuristic'])
+    const c = classifyRunning([span('done', undefined, 'COMPLETED', 0, 5)], [], T(10))
+    assert.deepEqual([c.state, c.basis], ['unknown', 'heuristic'])
+  })
+
+  it('prefers a declared wait over open spans, and a resolved wait no longer counts', () => {
+    const spans = [open('root', undefined, 'AGENT', 0), open('call', 'root', 'LLM', 1)]
+    const entered = at(event('root', 'wait', { wait_id: 'w1', wait_kind: 'human_approval', phase: 'entered' }), 2)
+    const c = classifyRunning(spans, [entered], T(3))
+    assert.deepEqual([c.state, c.basis], ['declared_wait', 'declared'])
+    assert.match(c.reason, /human_approval w1/)
+    assert.equal(c.waits.length, 1)
+    // Even long after: a declared wait is not a stall.
+    assert.equal(classifyRunning(spans, [entered], T(2) + STALL_AFTER_MS * 10).state, 'declared_wait')
+    const resolved = at(event('root', 'wait', { wait_id: 'w1', phase: 'resolved' }), 3)
+    assert.equal(classifyRunning(spans, [entered, resolved], T(4)).state, 'waiting_on_model')
+  })
+
+  it('infers a model or a tool call from the open spans with no open child', () => {
+    const m = classifyRunning([open('root', undefined, 'AGENT', 0), open('call', 'root', 'LLM', 1, 'gpt-4o')], [], T(5))
+    assert.deepEqual([m.state, m.basis], ['waiting_on_model', 'inferred'])
+    assert.match(m.reason, /gpt-4o/)
+    assert.deepEqual(m.frontier.map((s) => s.span_id), ['call'])
+    assert.equal(m.openSpans, 2)
+    const t = classifyRunning([open('root', undefined, 'AGENT', 0), open('search', 'root', 'TOOL', 1), span('llm-done', 'root', 'COMPLETED', 0, 1)], [], T(5))
+    assert.deepEqual([t.state, t.basis], ['waiting_on_tool', 'inferred'])
+    // An LLM span whose own child (a tool it called) is open is not where the work is.
+    const nested = classifyRunning([open('agent-llm', undefined, 'LLM', 0), open('tool', 'agent-llm', 'TOOL', 1)], [], T(5))
+    assert.equal(nested.state, 'waiting_on_tool')
+  })
+
+  it('takes a durable run\'s own wait as declared, however long it lasts', () => {
+    const spans = [open('engine:root:r', undefined, 'CHAIN', 0)]
+    const later = T(0) + STALL_AFTER_MS * 100
+    assert.equal(classifyRunning(spans, [], later).state, 'possibly_stalled')
+    const w = classifyRunning(spans, [], later, STALL_AFTER_MS, { status: 'WAITING', wait: { kind: 'signal', signal_name: 'approve' } })
+    assert.deepEqual([w.state, w.basis, w.reason], ['declared_wait', 'declared', 'The engine run waits on signal approve'])
+    assert.equal(classifyRunning(spans, [], later, STALL_AFTER_MS, { status: 'SUSPENDED' }).state, 'declared_wait')
+    // The engine's word comes before the trace's own wait events (a signal's timeout is a timer there).
+    const timer = event('engine:root:r', 'wait', { wait_id: 'timer:timer-2', wait_kind: 'timer', phase: 'entered' })
+    const both = classifyRunning(spans, [timer], T(1), STALL_AFTER_MS, { status: 'waiting', wait: { kind: 'signal', signal_name: 'approve' } })
+    assert.match(both.reason, /signal approve/)
+    assert.equal(both.waits.length, 1)
+    // A run the engine reports as queued or running is judged from the trace like any other.
+    assert.equal(classifyRunning(spans, [], T(1), STALL_AFTER_MS, { status: 'QUEUED' }).state, 'actively_executing')
+  })
+
+  it('calls other open work actively executing while recent, possibly stalled once quiet', () => {
+    const spans = [open('root', undefined, 'AGENT', 0), open('step', 'root', 'CHAIN', 10)]
+    const a = classifyRunning(spans, [], T(20))
+    assert.deepEqual([a.state, a.basis], ['actively_executing', 'inferred'])
+    const quiet = classifyRunning(spans, [], T(10) + STALL_AFTER_MS + 1000)
+    assert.deepEqual([quiet.state, quiet.basis], ['possibly_stalled', 'heuristic'])
+    // An open model call that has been silent past the threshold is possibly stalled too.
+    assert.equal(classifyRunning([open('call', undefined, 'LLM', 0)], [], T(0) + STALL_AFTER_MS + 1).state, 'possibly_stalled')
+    // Recency counts events and span ends, not only span starts.
+    const late = at(event('root', 'log', {}), 400)
+    assert.equal(classifyRunning(spans, [late], T(400) + 1000).state, 'actively_executing')
+    assert.equal(classifyRunning(spans, [late], T(400) + 1000).lastActivity, new Date(T(400)).toISOString())
   })
 })
 

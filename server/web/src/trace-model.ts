@@ -133,3 +133,79 @@ export function openWaits(events: TimelineEvent[]): TimelineEvent[] {
   }
   return [...open.values()]
 }
+
+export type RunningState = 'declared_wait' | 'waiting_on_model' | 'waiting_on_tool' | 'actively_executing' | 'possibly_stalled' | 'unknown'
+export type RunningBasis = 'declared' | 'inferred' | 'heuristic'
+
+export interface RunningClassification {
+  state: RunningState
+  basis: RunningBasis
+  reason: string
+  /** Waits entered and not resolved. */
+  waits: TimelineEvent[]
+  /** Open spans with no open child: where the work is now. */
+  frontier: Span[]
+  openSpans: number
+  /** Newest activity seen (event, span start or span end), if any. */
+  lastActivity?: string
+}
+
+/** What the engine reports for a trace's durable run (its status and `wait_state`). */
+export interface EngineRunState {
+  status: string
+  wait?: unknown
+}
+
+function describeEngineWait(w: unknown): string {
+  if (typeof w === 'string') return w
+  const o = (w ?? {}) as Record<string, unknown>
+  const what = o.signal_name ?? o.activity_type ?? o.timer_key ?? o.child_key
+  return `${String(o.kind ?? 'a wait')}${what ? ` ${String(what)}` : ''}`
+}
+
+/** No activity for this long, with no declared wait, reads as possibly stalled. */
+export const STALL_AFTER_MS = 5 * 60_000
+
+/**
+ * What a running trace is doing, from what it recorded: a declared wait (an open `wait` event)
+ * says so itself; otherwise the open spans with no open children tell whether a model or a tool
+ * call is outstanding; otherwise recency decides between active and possibly stalled. A quiet
+ * trace past `stallAfterMs` is possibly stalled even with a call open.
+ */
+export function classifyRunning(spans: Span[], events: TimelineEvent[], now: number, stallAfterMs = STALL_AFTER_MS, engine?: EngineRunState): RunningClassification {
+  const waits = openWaits(events)
+  const open = spans.filter((s) => !s.ended_at)
+  const openIds = new Set(open.map((s) => s.span_id))
+  const hasOpenChild = new Set<string>()
+  for (const s of open) if (s.parent_span_id && openIds.has(s.parent_span_id) && s.parent_span_id !== s.span_id) hasOpenChild.add(s.parent_span_id)
+  const frontier = open.filter((s) => !hasOpenChild.has(s.span_id))
+  let last: string | undefined
+  const seen = (t: string | undefined) => {
+    if (t && (!last || t > last)) last = t
+  }
+  for (const e of events) seen(e.timestamp)
+  for (const s of spans) {
+    seen(s.started_at)
+    seen(s.ended_at)
+  }
+  const idle = last ? now - new Date(last).getTime() : undefined
+  const base = { waits, frontier, openSpans: open.length, lastActivity: last }
+  // A trace projected from a durable run: the engine itself says what the run waits on (a
+  // signal with a timeout shows in the trace only as its timer).
+  const engineStatus = engine?.status.toLowerCase()
+  if (engineStatus === 'suspended') return { ...base, state: 'declared_wait', basis: 'declared', reason: 'The engine run is suspended until it is resumed' }
+  if (engineStatus === 'waiting' && engine?.wait) return { ...base, state: 'declared_wait', basis: 'declared', reason: `The engine run waits on ${describeEngineWait(engine.wait)}` }
+  if (waits.length) {
+    const w = waits[waits.length - 1]!
+    return { ...base, state: 'declared_wait', basis: 'declared', reason: `Waiting on ${String(w.payload?.wait_kind ?? 'a wait')} ${String(w.payload?.wait_id ?? '')}`.trim() }
+  }
+  if (idle === undefined) return { ...base, state: 'unknown', basis: 'heuristic', reason: 'Nothing recorded yet' }
+  const quiet = `no activity for ${Math.round(idle / 1000)} s`
+  if (idle > stallAfterMs) return { ...base, state: 'possibly_stalled', basis: 'heuristic', reason: `${quiet}${frontier.length ? `; ${frontier.length} span(s) still open` : ''}` }
+  const llm = frontier.find((s) => s.kind === 'LLM')
+  if (llm) return { ...base, state: 'waiting_on_model', basis: 'inferred', reason: `Model call ${llm.name} is open${llm.model ? ` (${llm.model})` : ''}` }
+  const tool = frontier.find((s) => s.kind === 'TOOL')
+  if (tool) return { ...base, state: 'waiting_on_tool', basis: 'inferred', reason: `Tool call ${tool.name} is open` }
+  if (frontier.length) return { ...base, state: 'actively_executing', basis: 'inferred', reason: `${frontier.map((s) => s.name).slice(0, 3).join(', ')} open, last activity ${Math.round(idle / 1000)} s ago` }
+  return { ...base, state: 'unknown', basis: 'heuristic', reason: 'No open span or wait; the trace has not ended' }
+}
