@@ -212,6 +212,174 @@ describe('web debugger in chromium', { skip }, () => {
     assert.ok((await page.locator('pre.logs div').count()) > 0)
     await page.getByRole('tab', { name: 'Metrics' }).click()
     await page.getByRole('heading', { name: 'Slowest spans' }).waitFor()
+    // Per-span sparklines: one row per span name, one point per occurrence.
+    const spans = (await api(fx.url, 'GET', `/api/traces/${trip.id}/spans?project_id=${fx.demoProjectId}`)).body.spans as Array<{ id: string; name: string; latency_ms?: number }>
+    const counts = new Map<string, number>()
+    for (const s of spans) if (s.latency_ms !== undefined) counts.set(s.name, (counts.get(s.name) ?? 0) + 1)
+    const sparkRows = page.getByTestId('span-sparklines').locator('tbody tr')
+    assert.equal(await sparkRows.count(), Math.min(12, counts.size))
+    for (const row of await sparkRows.all()) {
+      const name = (await row.getAttribute('data-series'))!
+      assert.equal(Number(await row.locator('svg.sparkline').getAttribute('data-points')), counts.get(name), `${name} has a point per occurrence`)
+      assert.ok(((await row.locator('polyline').getAttribute('points')) ?? '').length > 0)
+    }
+    // Metric events from the demo data, charted per span and metric.
+    assert.match((await page.getByTestId('metric-sparklines').textContent()) ?? '', /tool_latency_ms/)
+    await page.getByTestId('span-sparklines').scrollIntoViewIfNeeded()
+    await shot('trace-metrics')
+    // A name selects the slowest occurrence in the Overview.
+    const slowest = [...spans].sort((a, b) => (b.latency_ms ?? 0) - (a.latency_ms ?? 0))[0]!
+    await page.getByTestId('span-sparklines').getByRole('button', { name: slowest.name, exact: true }).click()
+    await page.waitForFunction((id) => new URL(location.href).searchParams.get('span') === id && !new URL(location.href).searchParams.get('tab'), slowest.id)
+  })
+
+  it('classifies what a running trace is doing, live', async () => {
+    const at = (s: number) => new Date(Date.now() - 30_000 + s * 1000).toISOString()
+    await ingestSync(fx.t.db, fx.demoProjectId, {
+      batch_key: 'classify-1',
+      traces: [{ trace_id: 'classify-web', name: 'classify agent', status: 'running', start_time: at(0) }],
+      spans: [
+        { trace_id: 'classify-web', span_id: 'root', name: 'agent loop', type: 'agent', start_time: at(0), status: 'running' },
+        { trace_id: 'classify-web', span_id: 'draft', parent_span_id: 'root', name: 'draft reply', type: 'llm', model: 'gpt-4o-mini', start_time: at(1), status: 'running' },
+      ],
+    })
+    const trace = await traceByName('classify-web')
+    const panel = page.getByTestId('running-state')
+    const expectState = async (state: string, basis: string) => {
+      await page.locator(`[data-testid=running-state][data-state=${state}][data-basis=${basis}]`).waitFor({ timeout: 10_000 })
+    }
+    await go(`/traces/${trace.id}`)
+    await page.getByText('LIVE', { exact: true }).waitFor()
+    await expectState('waiting_on_model', 'inferred')
+    assert.match((await panel.textContent()) ?? '', /draft reply/)
+    // The model call ends and a tool call starts: now the tool is what it waits on.
+    await ingestSync(fx.t.db, fx.demoProjectId, {
+      batch_key: 'classify-2',
+      spans: [
+        { trace_id: 'classify-web', span_id: 'draft', parent_span_id: 'root', name: 'draft reply', type: 'llm', model: 'gpt-4o-mini', start_time: at(1), end_time: at(2), status: 'completed' },
+        { trace_id: 'classify-web', span_id: 'lookup', parent_span_id: 'root', name: 'lookup order', type: 'tool', start_time: at(3), status: 'running' },
+      ],
+    })
+    await expectState('waiting_on_tool', 'inferred')
+    // A declared wait wins over the open spans.
+    await ingestSync(fx.t.db, fx.demoProjectId, {
+      batch_key: 'classify-3',
+      events: [{ trace_id: 'classify-web', span_id: 'root', event_type: 'wait', event_ts: at(4), payload: { wait_kind: 'human_approval', phase: 'entered', wait_id: 'refund-ok' } }],
+    })
+    await expectState('declared_wait', 'declared')
+    assert.match((await panel.textContent()) ?? '', /refund-ok/)
+    // Resolved, with only the root and a chain step open: actively executing.
+    await ingestSync(fx.t.db, fx.demoProjectId, {
+      batch_key: 'classify-4',
+      spans: [
+        { trace_id: 'classify-web', span_id: 'lookup', parent_span_id: 'root', name: 'lookup order', type: 'tool', start_time: at(3), end_time: at(5), status: 'completed' },
+        { trace_id: 'classify-web', span_id: 'step', parent_span_id: 'root', name: 'compose answer', type: 'chain', start_time: at(6), status: 'running' },
+      ],
+      events: [{ trace_id: 'classify-web', span_id: 'root', event_type: 'wait', event_ts: at(6), payload: { wait_kind: 'human_approval', phase: 'resolved', wait_id: 'refund-ok', resolution: 'approved' } }],
+    })
+    await expectState('actively_executing', 'inferred')
+    // A running trace quiet for an hour reads as possibly stalled.
+    const old = (s: number) => new Date(Date.now() - 3_600_000 + s * 1000).toISOString()
+    await ingestSync(fx.t.db, fx.demoProjectId, {
+      batch_key: 'classify-stalled',
+      traces: [{ trace_id: 'stalled-web', name: 'stalled agent', status: 'running', start_time: old(0) }],
+      spans: [{ trace_id: 'stalled-web', span_id: 'root', name: 'agent loop', type: 'agent', start_time: old(0), status: 'running' }, { trace_id: 'stalled-web', span_id: 'call', parent_span_id: 'root', name: 'slow model', type: 'llm', start_time: old(1), status: 'running' }],
+    })
+    await go(`/traces/${(await traceByName('stalled-web')).id}`)
+    await expectState('possibly_stalled', 'heuristic')
+    // A durable run waiting for a signal: the engine declares the wait.
+    const { startRun, terminateRun } = await import('../../src/engine/control.js')
+    const waiting = await startRun(fx.t.pool, { projectId: fx.demoProjectId, instanceKey: 'approval-web-classify', definitionName: 'approval', definitionVersion: '1', requestKey: 'web-classify', input: { timeout: '1h' } })
+    await waitFor('run waiting', async () => (await fx.t.pool.query(`select status from engine.runs where id = $1`, [waiting.run_id])).rows[0]?.status === 'waiting')
+    await go(`/traces/${(await traceByName(`engine:${waiting.run_id}`)).id}`)
+    await expectState('declared_wait', 'declared')
+    assert.match((await panel.textContent()) ?? '', /signal approve/)
+    await terminateRun(fx.t.pool, fx.demoProjectId, waiting.run_id)
+  })
+
+  it('shows the lifecycle, journal counts and a replay step-through of an engine run', async () => {
+    const { startRun } = await import('../../src/engine/control.js')
+    const run = await startRun(fx.t.pool, { projectId: fx.demoProjectId, instanceKey: 'three-web-replay', definitionName: 'three-steps', definitionVersion: '1', requestKey: 'web-replay', input: { name: 'a' } })
+    await waitFor('three-steps completed', async () => (await fx.t.pool.query(`select status from engine.runs where id = $1`, [run.run_id])).rows[0]?.status === 'completed')
+    const history = (await api(fx.url, 'GET', `/v1/engine/runs/${run.run_id}/history?project_id=${fx.demoProjectId}&limit=200`)).body.events as Array<{ event_type: string }>
+    const types = history.map((e) => e.event_type)
+    const projected = await traceByName(`engine:${run.run_id}`)
+    await waitFor('projection rolled up', async () => (await api(fx.url, 'GET', `/api/traces/${projected.id}?project_id=${fx.demoProjectId}`)).body.status === 'COMPLETED')
+    const events = []
+    for (let after: string | undefined, more = true; more; ) {
+      const r = (await api(fx.url, 'GET', `/api/traces/${projected.id}/events?project_id=${fx.demoProjectId}&limit=500${after ? `&after=${after}` : ''}`)).body
+      events.push(...(r.events as Array<{ event_type: string }>))
+      more = r.has_more
+      after = r.next_cursor
+    }
+    const count = (k: string) => events.filter((e) => e.event_type === k).length
+
+    // Engine state: the journal counts match the trace's events; the diagram marks completed.
+    await go(`/traces/${projected.id}?tab=engine`)
+    const journal = page.getByTestId('journal-counts')
+    await journal.waitFor()
+    for (const k of ['state_change', 'decision', 'effect', 'wait', 'snapshot_marker']) assert.equal(Number(await journal.locator(`[data-kind=${k}] .stat-value`).textContent()), count(k), `${k} count`)
+    assert.equal(count('decision'), 3, 'one decision per activity outcome')
+    const lifecycle = page.getByTestId('lifecycle')
+    await page.locator('[data-testid=lifecycle][data-current=completed]').waitFor()
+    assert.equal(await lifecycle.locator('.lc-node.current').getAttribute('data-status'), 'completed')
+    assert.deepEqual((await lifecycle.getAttribute('data-path'))!.split(' '), ['queued', 'running', 'waiting', 'running', 'waiting', 'running', 'completed'])
+    assert.equal(await lifecycle.locator('.lc-edge.taken').count(), 4, 'queued>running, running>waiting, waiting>running, running>completed')
+    assert.equal(await lifecycle.locator('.lc-node.visited').count(), 4)
+    await lifecycle.scrollIntoViewIfNeeded()
+    await shot('trace-engine')
+
+    // Replay: the run and its three activity spans, stepped through the recorded history.
+    await page.getByRole('tab', { name: 'Replay' }).click()
+    const replay = page.getByTestId('replay')
+    await replay.waitFor()
+    assert.match((await replay.getByRole('note').textContent()) ?? '', /Read-only/)
+    const states = async () => Object.fromEntries(await page.locator('[data-testid=replay-items] .replay-row').evaluateAll((rows) => rows.map((r) => [r.getAttribute('data-item'), r.getAttribute('data-state')])))
+    const last = types.length - 1
+    assert.equal(await replay.getByRole('slider', { name: 'Replay step' }).inputValue(), String(last), 'opens on the last event')
+    const end = await states()
+    assert.equal(Object.keys(end).length, 4)
+    assert.ok(Object.values(end).every((s) => s === 'replayed'))
+    // Step 0 (workflow.started): every activity is still ahead.
+    await replay.getByRole('slider', { name: 'Replay step' }).fill('0')
+    await page.waitForFunction(() => new URL(location.href).searchParams.get('step') === '0')
+    assert.match((await page.getByTestId('replay-position').textContent()) ?? '', /workflow\.started/)
+    const start = await states()
+    assert.equal(start.run, 'current')
+    assert.equal(Object.values(start).filter((s) => s === 'pending').length, 3)
+    // The first activity completion as a checkpoint: that activity replays, the others are ahead.
+    const firstDone = types.indexOf('activity.completed')
+    await replay.getByRole('combobox', { name: 'Checkpoint' }).selectOption(String(firstDone))
+    await page.waitForFunction((i) => new URL(location.href).searchParams.get('step') === String(i), firstDone)
+    const mid = await states()
+    assert.deepEqual(Object.values(mid).filter((s) => s === 'replayed').length, 1)
+    assert.equal(await page.getByTestId('replay-count-replayed').textContent(), '1 replayed')
+    // The next step (the parallel pair scheduled) makes one current.
+    await replay.getByRole('button', { name: 'Next step' }).click()
+    await page.getByTestId('replay-count-current').filter({ hasText: '2 current' }).waitFor()
+    await shot('trace-replay')
+    // A span of the replay opens in the Overview.
+    const replayed = page.locator('[data-testid=replay-items] .replay-row[data-state=replayed] button').first()
+    const label = (await replayed.textContent())!.trim()
+    await replayed.click()
+    await page.waitForFunction(() => !new URL(location.href).searchParams.get('tab'))
+    assert.equal((await page.getByTestId('inspector-title').textContent())?.trim(), label)
+
+    // A failed run: the first-failure checkpoint, the failed node of the lifecycle.
+    const failed = await startRun(fx.t.pool, { projectId: fx.demoProjectId, instanceKey: 'child-web-fail', definitionName: 'child', definitionVersion: '1', requestKey: 'web-fail', input: { fail: true } })
+    await waitFor('child failed', async () => (await fx.t.pool.query(`select status from engine.runs where id = $1`, [failed.run_id])).rows[0]?.status === 'failed')
+    const failedTrace = await traceByName(`engine:${failed.run_id}`)
+    await go(`/traces/${failedTrace.id}?tab=replay&step=0`)
+    await page.getByTestId('replay').getByRole('button', { name: 'First failure' }).click()
+    await page.waitForFunction(() => new URL(location.href).searchParams.get('step') !== '0')
+    assert.match((await page.getByTestId('replay-position').textContent()) ?? '', /workflow\.failed/)
+    assert.equal(await page.locator('[data-testid=replay-items] .replay-row[data-item=run]').getAttribute('data-state'), 'replayed')
+    await page.getByRole('tab', { name: 'Engine state' }).click()
+    await page.locator('[data-testid=lifecycle][data-current=failed]').waitFor()
+    // Ordinary traces have no Replay tab.
+    await go(`/traces/${(await traceByName('demo-trip-plan')).id}`)
+    await page.getByTestId('span-tree').waitFor()
+    assert.equal(await page.getByRole('tab', { name: 'Replay' }).count(), 0)
   })
 
   it('creates a project and rotates its key, each shown once', async () => {

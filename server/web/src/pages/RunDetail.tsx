@@ -2,6 +2,7 @@ import { useState } from 'react'
 import { api, type HistoryEvent, type PurgeRequest, type RunSummary } from '../api.js'
 import { useShell } from '../App.js'
 import { JsonView } from '../components/JsonView.js'
+import { RunLifecycle } from '../components/EngineViews.js'
 import { Confirm, CopyButton, ErrorBox, Loading, Modal, Stat, Status } from '../components/ui.js'
 import { fmtTime } from '../format.js'
 import { useLoad } from '../hooks.js'
@@ -172,6 +173,7 @@ export function RunDetail({ id, embedded }: { id: string; embedded?: boolean }) 
           ) : null}
         </div>
       </div>
+      <RunLifecycle runId={id} status={r.status} version={r.updated_at} />
       <History id={id} version={r.updated_at} />
       {purging ? (
         <Confirm

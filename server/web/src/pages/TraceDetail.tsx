@@ -6,8 +6,11 @@ import { VirtualList } from '../components/VirtualList.js'
 import { download, fmtBytes, fmtCost, fmtDuration, fmtInt, fmtTime, copy } from '../format.js'
 import { Link, setQuery, useLocation } from '../router.js'
 import { RunDetail } from './RunDetail.js'
+import { JournalCounts, ReplayView } from '../components/EngineViews.js'
+import { useLoad } from '../hooks.js'
 import { parseSse, type StreamMessage } from '../sse.js'
-import { ancestors, buildTree, defaultExpansion, flatten, openWaits, primaryFailure, retrySafety, SEMANTIC, type TreeNode } from '../trace-model.js'
+import { metricEventSeries, spanDurationSeries, sparklinePath, type Series } from '../metrics-model.js'
+import { ancestors, buildTree, classifyRunning, defaultExpansion, flatten, primaryFailure, retrySafety, SEMANTIC, type TreeNode } from '../trace-model.js'
 
 // The trace workspace: failure summary, virtualised span tree with waterfall and keyboard
 // navigation, span inspector, timeline, logs and metrics; live over SSE while the trace runs.
@@ -145,7 +148,7 @@ function maxChangeSeq(d: Data | undefined): number {
   return max
 }
 
-type Section = 'overview' | 'timeline' | 'logs' | 'metrics' | 'engine'
+type Section = 'overview' | 'timeline' | 'logs' | 'metrics' | 'engine' | 'replay'
 
 export function TraceDetailPage({ id }: { id: string }) {
   const { query } = useLocation()
@@ -241,17 +244,22 @@ export function TraceDetailPage({ id }: { id: string }) {
         {trace.user_id ? <Stat label="User" value={trace.user_id} /> : null}
       </div>
       {primary ? <FailureSummary node={primary} events={data.events} selected={selectedId === primary.span.id} /> : null}
-      {running ? <RunningPanel spans={data.spans} events={data.events} /> : null}
+      {running ? <RunningPanel spans={data.spans} events={data.events} engineRun={engineRun} /> : null}
       <Tabs<Section>
         tabs={[
           ['overview', 'Overview'],
           ['timeline', `Timeline (${data.events.length})`],
           ['logs', 'Logs'],
           ['metrics', 'Metrics'],
-          ...(engineRun ? ([['engine', 'Engine state']] as Array<[Section, string]>) : []),
+          ...(engineRun
+            ? ([
+                ['engine', 'Engine state'],
+                ['replay', 'Replay'],
+              ] as Array<[Section, string]>)
+            : []),
         ]}
         value={section}
-        onChange={(tab) => setQuery({ tab: tab === 'overview' ? undefined : tab }, { replace: true })}
+        onChange={(tab) => setQuery({ tab: tab === 'overview' ? undefined : tab, step: tab === 'replay' ? query.get('step') ?? undefined : undefined }, { replace: true })}
       />
       {section === 'overview' ? (
         <div className="workspace">
@@ -263,7 +271,13 @@ export function TraceDetailPage({ id }: { id: string }) {
       {section === 'timeline' ? <Timeline events={data.events} /> : null}
       {section === 'logs' ? <Logs events={data.events} trace={trace} /> : null}
       {section === 'metrics' ? <Metrics spans={data.spans} events={data.events} /> : null}
-      {section === 'engine' && engineRun ? <RunDetail id={engineRun} embedded /> : null}
+      {section === 'engine' && engineRun ? (
+        <>
+          <JournalCounts events={data.events} />
+          <RunDetail id={engineRun} embedded />
+        </>
+      ) : null}
+      {section === 'replay' && engineRun ? <EngineReplay runId={engineRun} tree={tree} /> : null}
       <details className="card context">
         <summary>Trace context</summary>
         <dl className="kv">
@@ -286,6 +300,14 @@ export function TraceDetailPage({ id }: { id: string }) {
       </details>
     </div>
   )
+}
+
+/** The replay step-through of the run this trace projects; follows the run's updates. */
+function EngineReplay({ runId, tree }: { runId: string; tree: ReturnType<typeof buildTree> }) {
+  const run = useLoad(() => api.run(runId), [runId], { pollMs: 5000 })
+  if (run.error) return <ErrorBox error={run.error} />
+  if (!run.data) return <Loading />
+  return <ReplayView runId={runId} status={run.data.status} version={run.data.updated_at} spanUuid={(spanId) => tree.bySpanId.get(spanId)?.span.id} />
 }
 
 function FailureSummary({ node, events, selected }: { node: TreeNode; events: TimelineEvent[]; selected: boolean }) {
@@ -315,29 +337,42 @@ function FailureSummary({ node, events, selected }: { node: TreeNode; events: Ti
   )
 }
 
-function RunningPanel({ spans, events }: { spans: Span[]; events: TimelineEvent[] }) {
-  const waits = openWaits(events)
-  const openSpans = spans.filter((s) => !s.ended_at)
-  const last = events.length ? events[events.length - 1]!.timestamp : undefined
-  const idleMs = last ? Date.now() - new Date(last).getTime() : undefined
-  const state = waits.length
-    ? 'declared wait'
-    : openSpans.some((s) => s.kind === 'LLM')
-      ? 'waiting on model'
-      : openSpans.some((s) => s.kind === 'TOOL')
-        ? 'waiting on tool'
-        : idleMs !== undefined && idleMs > 5 * 60_000
-          ? 'possibly stalled'
-          : 'actively executing'
+function RunningPanel({ spans, events, engineRun }: { spans: Span[]; events: TimelineEvent[]; engineRun?: string }) {
+  // For a projected durable run, the engine's own status and wait are the declared state.
+  const run = useLoad(engineRun ? () => api.run(engineRun) : undefined, [engineRun], { pollMs: 3000 })
+  const engine = run.data ? { status: run.data.status, wait: run.data.wait_state } : undefined
+  // Re-evaluated every few seconds so a quiet trace turns "possibly stalled" without new data.
+  const [now, setNow] = useState(() => Date.now())
+  useEffect(() => {
+    const t = setInterval(() => setNow(Date.now()), 5000)
+    return () => clearInterval(t)
+  }, [])
+  const c = useMemo(() => classifyRunning(spans, events, now, undefined, engine), [spans, events, now, engine?.status, JSON.stringify(engine?.wait)]) // eslint-disable-line react-hooks/exhaustive-deps
   return (
-    <div className="card running">
-      <strong>Running:</strong> {state}
-      {waits.map((w) => (
-        <span key={w.id} className="badge st-waiting">
-          waiting: {String(w.payload?.wait_kind ?? 'wait')} {String(w.payload?.wait_id ?? '')}
+    <div className="card running" data-testid="running-state" data-state={c.state} data-basis={c.basis}>
+      <div className="row">
+        <strong>Running:</strong>
+        <span className={`badge run-${c.state}`}>{c.state.replace(/_/g, ' ')}</span>
+        <span className="badge small st-other" title="declared: the trace said so; inferred: from open spans; heuristic: from timing alone">
+          {c.basis}
         </span>
-      ))}
-      <span className="muted small"> {openSpans.length} open spans</span>
+        <span className="small">{c.reason}</span>
+      </div>
+      <div className="row small">
+        {c.waits.map((w) => (
+          <span key={w.id} className="badge st-waiting">
+            waiting: {String(w.payload?.wait_kind ?? 'wait')} {String(w.payload?.wait_id ?? '')}
+          </span>
+        ))}
+        {c.frontier.slice(0, 5).map((s) => (
+          <button key={s.id} className="link small" onClick={() => setQuery({ tab: undefined, span: s.id })}>
+            open: {s.name}
+          </button>
+        ))}
+        <span className="muted">
+          {c.openSpans} open spans{c.lastActivity ? ` · last activity ${fmtTime(c.lastActivity)}` : ''}
+        </span>
+      </div>
     </div>
   )
 }
@@ -808,7 +843,8 @@ function Metrics({ spans, events }: { spans: Span[]; events: TimelineEvent[] }) 
   spans.forEach((s) => s.model && models.set(s.model, (models.get(s.model) ?? 0) + 1))
   const failed = spans.filter((s) => s.status === 'FAILED').length
   const truncated = spans.filter((s) => s.input_truncated || s.output_truncated).length
-  const metricEvents = events.filter((e) => e.event_type === 'metric')
+  const durations = useMemo(() => spanDurationSeries(spans), [spans])
+  const metricSeries = useMemo(() => metricEventSeries(events), [events])
   return (
     <div className="metrics-grid">
       <div className="card">
@@ -852,16 +888,74 @@ function Metrics({ spans, events }: { spans: Span[]; events: TimelineEvent[] }) 
           {failed} failed · {truncated} truncated · models: {[...models].map(([m, n]) => `${m} (${n})`).join(', ') || '—'}
         </div>
       </div>
-      {metricEvents.length ? (
-        <div className="card">
-          <h3>Metric events</h3>
-          {metricEvents.map((e) => (
-            <div key={e.id} className="small">
-              {describe(e)} <span className="muted">on {e.span_name}</span>
-            </div>
-          ))}
+      <div className="card wide" data-testid="span-sparklines">
+        <h3>Durations by span name</h3>
+        <div className="muted small">
+          Each occurrence in start order, slowest first by total time{durations.groups > durations.series.length ? ` (top ${durations.series.length} of ${fmtInt(durations.groups)} names)` : ''}.
+        </div>
+        <SeriesTable series={durations.series} format={(v) => fmtDuration(v)} />
+      </div>
+      {metricSeries.length ? (
+        <div className="card wide" data-testid="metric-sparklines">
+          <h3>Metric events by span</h3>
+          <div className="muted small">Values of `metric` events per span and metric name, in time order.</div>
+          <SeriesTable series={metricSeries} format={(v, unit) => `${Number.isInteger(v) ? fmtInt(v) : v.toFixed(2)}${unit ? ` ${unit}` : ''}`} />
         </div>
       ) : null}
     </div>
+  )
+}
+
+function Sparkline({ points, label }: { points: number[]; label: string }) {
+  const w = 120
+  const h = 24
+  const line = sparklinePath(points, w, h)
+  const lastXY = line.split(' ').pop()?.split(',')
+  return (
+    <svg className="sparkline" width={w} height={h} viewBox={`0 0 ${w} ${h}`} role="img" aria-label={label} data-points={points.length}>
+      <polyline points={line} fill="none" />
+      {lastXY ? <circle cx={lastXY[0]} cy={lastXY[1]} r={2} /> : null}
+    </svg>
+  )
+}
+
+function SeriesTable({ series, format }: { series: Series[]; format: (v: number, unit?: string) => string }) {
+  if (!series.length) return <div className="muted">Nothing to chart.</div>
+  return (
+    <table className="table small series">
+      <thead>
+        <tr>
+          <th>Name</th>
+          <th>n</th>
+          <th>Trend</th>
+          <th>p50</th>
+          <th>Max</th>
+          <th>Last</th>
+        </tr>
+      </thead>
+      <tbody>
+        {series.map((s) => (
+          <tr key={s.key} data-series={s.label}>
+            <td className="ellipsis">
+              {s.slowestId ? (
+                <button className="link" title="Select the slowest occurrence" onClick={() => setQuery({ tab: undefined, span: s.slowestId })}>
+                  {s.label}
+                </button>
+              ) : (
+                s.label
+              )}
+              {s.failed ? <span className="badge small st-failed">{s.failed} failed</span> : null}
+            </td>
+            <td>{fmtInt(s.count)}</td>
+            <td>
+              <Sparkline points={s.points} label={`${s.label}: ${s.count} values from ${format(s.min, s.unit)} to ${format(s.max, s.unit)}`} />
+            </td>
+            <td>{format(s.p50, s.unit)}</td>
+            <td>{format(s.max, s.unit)}</td>
+            <td>{format(s.last, s.unit)}</td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
   )
 }
