@@ -365,6 +365,19 @@ describe('web debugger in chromium', { skip }, () => {
     await page.waitForFunction(() => !new URL(location.href).searchParams.get('tab'))
     assert.equal((await page.getByTestId('inspector-title').textContent())?.trim(), label)
 
+    // Both sections fit a phone.
+    const phone = await browser.newPage({ viewport: { width: 390, height: 844 } })
+    try {
+      for (const tab of ['replay', 'engine']) {
+        await phone.goto(`${fx.url}/traces/${projected.id}?tab=${tab}&project_id=${fx.demoProjectId}`)
+        await phone.getByTestId(tab === 'replay' ? 'replay' : 'lifecycle').waitFor()
+        const over = await phone.evaluate(() => document.documentElement.scrollWidth - window.innerWidth)
+        assert.ok(over <= 1, `no horizontal page overflow on the ${tab} tab at phone width (got ${over}px)`)
+      }
+    } finally {
+      await phone.close()
+    }
+
     // A failed run: the first-failure checkpoint, the failed node of the lifecycle.
     const failed = await startRun(fx.t.pool, { projectId: fx.demoProjectId, instanceKey: 'child-web-fail', definitionName: 'child', definitionVersion: '1', requestKey: 'web-fail', input: { fail: true } })
     await waitFor('child failed', async () => (await fx.t.pool.query(`select status from engine.runs where id = $1`, [failed.run_id])).rows[0]?.status === 'failed')

@@ -308,26 +308,28 @@ function History({ id, version }: { id: string; version: string }) {
     <div className="card">
       <h3>History</h3>
       {data.data?.expired ? <div className="banner warn">The journal of this run has been purged.</div> : null}
-      <table className="table small" data-testid="history">
-        <thead>
-          <tr>
-            <th>#</th>
-            <th>Event</th>
-            <th>At</th>
-            <th>Payload</th>
-          </tr>
-        </thead>
-        <tbody>
-          {data.data?.events.map((e) => (
-            <tr key={e.id} onClick={() => setOpen(open === e.sequence_no ? undefined : e.sequence_no)} className="clickable">
-              <td>{e.sequence_no}</td>
-              <td className="mono">{e.event_type}</td>
-              <td>{fmtTime(e.created_at)}</td>
-              <td>{open === e.sequence_no ? <JsonView value={e.payload} name="payload" /> : <span className="mono muted ellipsis">{JSON.stringify(e.payload)?.slice(0, 100)}</span>}</td>
+      <div className="scroll-x">
+        <table className="table small" data-testid="history">
+          <thead>
+            <tr>
+              <th>#</th>
+              <th>Event</th>
+              <th>At</th>
+              <th>Payload</th>
             </tr>
-          ))}
-        </tbody>
-      </table>
+          </thead>
+          <tbody>
+            {data.data?.events.map((e) => (
+              <tr key={e.id} onClick={() => setOpen(open === e.sequence_no ? undefined : e.sequence_no)} className="clickable">
+                <td>{e.sequence_no}</td>
+                <td className="mono">{e.event_type}</td>
+                <td>{fmtTime(e.created_at)}</td>
+                <td>{open === e.sequence_no ? <JsonView value={e.payload} name="payload" /> : <span className="mono muted ellipsis">{JSON.stringify(e.payload)?.slice(0, 100)}</span>}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
       {data.data?.more ? (
         <button className="btn small" onClick={() => setPages(pages + 1)}>
           Load more
