@@ -105,6 +105,7 @@ export function LifecycleDiagram({ history, status }: { history: HistoryEvent[];
         })}
         {LIFECYCLE.map((s) => (
           <g key={s} className={`lc-node ${visited.has(s) ? 'visited' : ''} ${s === current ? 'current' : ''}`} data-status={s} transform={`translate(${POS[s][0] - W / 2},${POS[s][1] - H / 2})`}>
+            <title>{s === 'running' ? 'running: workflow code executing between history events (derived; the engine stores queued or waiting)' : s.replace(/_/g, ' ')}</title>
             <rect width={W} height={H} rx={6} />
             <text x={W / 2} y={H / 2 + 4} textAnchor="middle">
               {s.replace(/_/g, ' ')}
