@@ -318,7 +318,15 @@ describe('web debugger in chromium', { skip }, () => {
     await go(`/traces/${projected.id}?tab=engine`)
     const journal = page.getByTestId('journal-counts')
     await journal.waitFor()
-    for (const k of ['state_change', 'decision', 'effect', 'wait', 'snapshot_marker']) assert.equal(Number(await journal.locator(`[data-kind=${k}] .stat-value`).textContent()), count(k), `${k} count`)
+    // The page loads events in stages: wait for the counts to settle before comparing.
+    const shown = async () => {
+      const out: Record<string, number> = {}
+      for (const k of ['state_change', 'decision', 'effect', 'wait', 'snapshot_marker']) out[k] = Number(await journal.locator(`[data-kind=${k}] .stat-value`).textContent())
+      return out
+    }
+    const expected = Object.fromEntries(['state_change', 'decision', 'effect', 'wait', 'snapshot_marker'].map((k) => [k, count(k)]))
+    await waitFor('journal counts to match the trace events', async () => JSON.stringify(await shown()) === JSON.stringify(expected)).catch(() => {})
+    assert.deepEqual(await shown(), expected)
     assert.equal(count('decision'), 3, 'one decision per activity outcome')
     const lifecycle = page.getByTestId('lifecycle')
     await page.locator('[data-testid=lifecycle][data-current=completed]').waitFor()
