@@ -18,7 +18,7 @@ import pg from 'pg'
 import { startEmbeddedPostgres } from '../src/db/embedded.js'
 import { migrateUp } from '../src/db/migrate.js'
 import type { DB } from '../src/db/schema.js'
-import { signalRun, startRun } from '../src/engine/control.js'
+import { signalRun } from '../src/engine/control.js'
 import { defineActivity, defineWorkflow, Registry } from '../src/engine/definitions.js'
 import { startEngineWorker } from '../src/engine/runtime.js'
 import { installWorkerSchema } from '../src/jobs/worker.js'
@@ -164,7 +164,7 @@ async function main() {
     })
     try {
       let n = 0
-      const start = (name: string, input: unknown) => startRun(pool, { projectId, instanceKey: `b-${++n}`, definitionName: name, definitionVersion: '1', input })
+      const start = (name: string, input: unknown) => worker.start({ projectId, instanceKey: `b-${++n}`, definitionName: name, definitionVersion: '1', input })
 
       // 2. throughput
       const t0 = performance.now()

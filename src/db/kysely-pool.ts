@@ -10,21 +10,25 @@ interface MiniResult {
   rowCount: number
 }
 
-async function run(executor: { executeQuery: Kysely<any>['executeQuery'] }, text: string, params: unknown[] = []): Promise<MiniResult> {
-  const res = await executor.executeQuery(CompiledQuery.raw(text, params))
+// A QueryConfig (the store's prepared statements) runs as a plain statement here.
+type Query = string | { text: string; values?: unknown[] }
+
+async function run(executor: { executeQuery: Kysely<any>['executeQuery'] }, query: Query, params: unknown[] = []): Promise<MiniResult> {
+  const [text, values] = typeof query === 'string' ? [query, params] : [query.text, query.values ?? []]
+  const res = await executor.executeQuery(CompiledQuery.raw(text, values))
   return { rows: res.rows as any[], rowCount: Number(res.numAffectedRows ?? res.rows.length) }
 }
 
 export function poolFromKysely(db: Kysely<any>): pg.Pool {
   const pool = {
-    query: (text: string, params?: unknown[]) => run(db, text, params),
+    query: (query: Query, params?: unknown[]) => run(db, query, params),
     connect: () =>
       new Promise((resolveClient, rejectClient) => {
         let release!: () => void
         const done = new Promise<void>((r) => (release = r))
         db.connection()
           .execute(async (conn) => {
-            resolveClient({ query: (text: string, params?: unknown[]) => run(conn, text, params), release })
+            resolveClient({ query: (query: Query, params?: unknown[]) => run(conn, query, params), release })
             await done
           })
           .catch(rejectClient)

@@ -1,5 +1,5 @@
 import type pg from 'pg'
-import { appendEvents, enqueueActivityJob, withTx, type Client, type RunRow } from '../db/engine-store.js'
+import { appendEvents, enqueueActivityJob, prepared, runColumns, withTx, type Client, type NewEvent, type RunRow } from '../db/engine-store.js'
 import { retryDelay, shouldRetry, type ResolvedRetry } from './retry.js'
 import { isTerminal } from './types.js'
 
@@ -37,13 +37,15 @@ export type RecordResult = 'recorded' | 'retry_scheduled' | 'conflict' | 'not_fo
 /** Claims a local task for this worker: a queued one, or one whose owner was declared dead. */
 export async function claimLocalTask(pool: pg.Pool, taskId: string, owner: string): Promise<ClaimedTask | undefined> {
   const { rows } = await pool.query<ClaimedTask>(
-    `update engine.activity_tasks t set status = 'claimed', attempt = attempt + 1, owner = $2, claimed_at = now(), lease_expires_at = null
-     where id = $1 and execution_target = 'local' and (
-       (status = 'queued' and available_at <= now() + interval '1 second')
-       or (status = 'claimed' and (owner is null or owner in (select id from engine.workers where status <> 'alive')))
-     )
-     returning *`,
-    [taskId, owner],
+    prepared(
+      `update engine.activity_tasks t set status = 'claimed', attempt = attempt + 1, owner = $2, claimed_at = now(), lease_expires_at = null
+       where id = $1 and execution_target = 'local' and (
+         (status = 'queued' and available_at <= now() + interval '1 second')
+         or (status = 'claimed' and (owner is null or owner in (select id from engine.workers where status <> 'alive')))
+       )
+       returning ${TASK_COLUMNS.join(', ')}`,
+      [taskId, owner],
+    ),
   )
   return rows[0]
 }
@@ -52,20 +54,32 @@ export async function completeTask(pool: pg.Pool, fence: Fence, output: unknown)
   return withTx(pool, async (c) => {
     const fenced = await fencedTask(c, fence)
     if (typeof fenced === 'string') return fenced
+    if (!(await markCompleted(c, fenced.task, output))) return 'conflict'
     const { task, run } = fenced
-    const { rowCount } = await c.query(
+    if (run && !isTerminal(run.status)) await appendEvents(c, run, [completedEvent(task, output)], { wake: true })
+    return 'recorded'
+  })
+}
+
+/** The task's final write; false when the fence no longer holds. The caller holds the run lock. */
+export async function markCompleted(c: Client, task: ClaimedTask, output: unknown): Promise<boolean> {
+  const { rowCount } = await c.query(
+    prepared(
       `update engine.activity_tasks set status = 'completed', output = $2::jsonb, completed_at = now(), lease_expires_at = null
        where id = $1 and status = 'claimed' and attempt = $3 and owner = $4`,
       [task.id, JSON.stringify(output ?? null), task.attempt, task.owner],
-    )
-    if (!rowCount) return 'conflict'
-    if (run && !isTerminal(run.status)) {
-      await appendEvents(c, run, [
-        { type: 'activity.completed', payload: { command_id: task.command_id, activity_key: task.activity_key, activity_type: task.activity_type, output: output ?? null, attempts: task.attempt } },
-      ], { wake: true })
-    }
-    return 'recorded'
-  })
+    ),
+  )
+  return rowCount === 1
+}
+
+/** The history event of a completed task; one shape for the plain and the folded path. */
+export function completedEvent(task: Pick<ClaimedTask, 'command_id' | 'activity_key' | 'activity_type' | 'attempt'>, output: unknown, createdAt?: Date): NewEvent {
+  return {
+    type: 'activity.completed',
+    payload: { command_id: task.command_id, activity_key: task.activity_key, activity_type: task.activity_type, output: output ?? null, attempts: task.attempt },
+    createdAt,
+  }
 }
 
 export async function failTask(pool: pg.Pool, fence: Fence, code: string, message: string, nonRetryable: boolean): Promise<RecordResult> {
@@ -104,19 +118,18 @@ export async function failTask(pool: pg.Pool, fence: Fence, code: string, messag
   })
 }
 
-const TASK_COLUMNS = ['id', 'run_id', 'project_id', 'command_id', 'activity_key', 'activity_type', 'input', 'attempt', 'owner', 'execution_target', 'retry_policy', 'timeouts', 'scheduled_at', 'status']
+export const TASK_COLUMNS = ['id', 'run_id', 'project_id', 'command_id', 'activity_key', 'activity_type', 'input', 'attempt', 'owner', 'execution_target', 'retry_policy', 'timeouts', 'scheduled_at', 'status']
+
+const FENCED_TASK_SQL = `select ${runColumns('r')}, ${TASK_COLUMNS.map((k) => `t.${k} as task_${k}`).join(', ')},
+       (t.lease_expires_at is null or t.lease_expires_at > now()) as task_lease_ok
+     from engine.activity_tasks t join engine.runs r on r.id = t.run_id where t.id = $1 for no key update of r`
 
 /**
  * One round trip: reads the task (without locking it) and locks its run (lockRun's row lock), then
  * checks the fence. The final update of the task re-checks the fence under the run lock.
  */
-async function fencedTask(c: Client, fence: Fence): Promise<{ task: ClaimedTask; run: RunRow } | 'conflict' | 'not_found'> {
-  const { rows } = await c.query<RunRow & Record<string, unknown>>(
-    `select r.*, ${TASK_COLUMNS.map((k) => `t.${k} as task_${k}`).join(', ')},
-       (t.lease_expires_at is null or t.lease_expires_at > now()) as task_lease_ok
-     from engine.activity_tasks t join engine.runs r on r.id = t.run_id where t.id = $1 for no key update of r`,
-    [fence.taskId],
-  )
+export async function fencedTask(c: Client, fence: Fence): Promise<{ task: ClaimedTask; run: RunRow } | 'conflict' | 'not_found'> {
+  const { rows } = await c.query<RunRow & Record<string, unknown>>(prepared(FENCED_TASK_SQL, [fence.taskId]))
   const row = rows[0]
   if (!row) return 'not_found'
   const task = {} as Record<string, unknown>

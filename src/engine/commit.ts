@@ -1,18 +1,19 @@
 import type pg from 'pg'
-import { activityTask, appendEvents, enqueueTimerJob, lockRun, wakeRun, withTx, type Client, type NewEvent, type RunRow } from '../db/engine-store.js'
-import type { ClaimedTask } from './activities.js'
+import { activityTask, appendEvents, prepared, enqueueTimerJob, lockRun, wakeRun, withTx, type Client, type NewEvent, type RunRow } from '../db/engine-store.js'
+import { completedEvent, fencedTask, markCompleted, TASK_COLUMNS, type ClaimedTask, type Fence, type RecordResult } from './activities.js'
 import { closeRun, createRun, requestCancelLocked } from './lifecycle.js'
 import { resolveRetry } from './retry.js'
 import { isDefinitionKnown } from './workers.js'
-import { activityKey, childKey, timerKey, type Command, type Decision } from './types.js'
+import { activityKey, childKey, isTerminal, timerKey, type Command, type Decision } from './types.js'
 
 // Commits one activation's decision in one short transaction: lock the run, check nothing moved
 // since the activation read it, append what the workflow code produced, create the work it asked
 // for, and enqueue the jobs that will move it next.
 
 export type CommitResult =
-  | { ok: true; closed: boolean; timers: Array<{ id: string; dueAt: Date }>; tasks: ClaimedTask[] }
-  | { ok: false }
+  | { ok: true; closed: boolean; timers: Array<{ id: string; dueAt: Date }>; tasks: ClaimedTask[]; lastSeq: number }
+  /** `recorded`: with a fold, what became of the completion when the decision could not commit. */
+  | { ok: false; recorded?: RecordResult }
 
 /** Eager execution: local tasks the committing worker will run itself are claimed in the commit. */
 export interface EagerClaim {
@@ -21,67 +22,106 @@ export interface EagerClaim {
   reserve(type: string): boolean
 }
 
-export async function commitDecision(pool: pg.Pool, runId: string, seenVersion: number, d: Decision, eager?: EagerClaim): Promise<CommitResult> {
+/**
+ * A completed activity whose outcome the worker already applied to its cached execution: the
+ * decision was computed as if the completion were the next event, so both commit together.
+ */
+export interface FoldedCompletion {
+  fence: Fence
+  output: unknown
+  createdAt: Date
+}
+
+export async function commitDecision(pool: pg.Pool, runId: string, seenVersion: number, d: Decision, eager?: EagerClaim, fold?: FoldedCompletion): Promise<CommitResult> {
   return withTx(pool, async (c) => {
-    const run = await lockRun(c, runId)
-    if (!run || !['queued', 'running', 'waiting'].includes(run.status) || run.activation_version !== seenVersion) return { ok: false }
-    if (d.divergence) {
-      await c.query(
-        `update engine.runs set status = 'quarantined', error_code = 'replay_mismatch', error_message = $2,
-           waiting_for = $3::jsonb, activation_version = activation_version + 1, updated_at = now() where id = $1`,
-        [run.id, d.divergence.detail, JSON.stringify({ kind: 'replay_mismatch', ...d.divergence })],
-      )
-      return { ok: true, closed: true, timers: [], tasks: [] }
-    }
-    const seqBefore = run.last_seq
-    const events: NewEvent[] = d.commands.map(commandEvent)
-    for (const m of d.markers) events.push({ type: 'workflow.version_marker', payload: { change_id: m.changeId, command_position: m.position } })
-    // Common case (new commands; no child, cancellation or outcome): the history append also moves the run to
-    // waiting and, if outcomes arrived while the code ran, enqueues its activation — one round trip.
-    const folded = !d.outcome && events.length > 0 && !d.cancelledCommands.length && !d.commands.some((cmd) => cmd.kind === 'child')
-    const wakeNow = seqBefore > d.lastSeq // outcomes arrived while the code ran
-    if (folded) {
-      await appendEvents(c, run, events, {
-        set: (p) => `status = 'waiting', waiting_for = ${p(JSON.stringify(d.waitingFor))}::jsonb, activation_version = activation_version + 1`,
-        wake: wakeNow,
-        // This activation consumed what its job was queued for; the new commands move the run next.
-        unwake: true,
-      })
-      run.status = 'waiting'
-    } else await appendEvents(c, run, events)
-
-    const timers: Array<{ id: string; dueAt: Date }> = []
-    const tasks: ClaimedTask[] = []
-    let wake = wakeNow
-    for (const cmd of d.commands) {
-      if (cmd.kind === 'activity') {
-        const local = (cmd.options.target ?? 'local') === 'local'
-        const owner = local && eager?.reserve(cmd.activityType) ? eager.owner : null
-        const claimed = await createActivityTask(c, run, cmd, owner)
-        if (claimed) tasks.push(claimed)
+    const prefix: NewEvent[] = []
+    let run: RunRow | undefined
+    if (fold) {
+      const fenced = await fencedTask(c, fold.fence)
+      if (typeof fenced === 'string') return { ok: false, recorded: fenced }
+      run = fenced.run
+      // The speculation holds only if the completion really is the run's next event.
+      const holds = ['queued', 'running', 'waiting'].includes(run.status) && run.activation_version === seenVersion && run.last_seq === d.lastSeq - 1
+      if (!(await markCompleted(c, fenced.task, fold.output))) return { ok: false, recorded: 'conflict' }
+      if (!holds) {
+        if (!isTerminal(run.status)) await appendEvents(c, run, [completedEvent(fenced.task, fold.output)], { wake: true })
+        return { ok: false, recorded: 'recorded' }
       }
-      else if (cmd.kind === 'timer') timers.push(await createTimer(c, run, cmd))
-      else if (cmd.kind === 'child') wake = (await startChild(c, run, cmd)) || wake
-      else if (cmd.kind === 'status') await c.query('update engine.runs set custom_status = $2::jsonb where id = $1', [run.id, JSON.stringify(cmd.value)])
+      prefix.push(completedEvent(fenced.task, fold.output, fold.createdAt))
+    } else {
+      run = await lockRun(c, runId)
+      if (!run || !['queued', 'running', 'waiting'].includes(run.status) || run.activation_version !== seenVersion) return { ok: false }
     }
-    if (d.consumedSignals.length) {
-      await c.query(`update engine.signals set status = 'consumed' where run_id = $1 and id = any($2::bigint[]) and status = 'pending'`, [run.id, d.consumedSignals])
-    }
-    if (d.cancelledCommands.length) await cancelCommands(c, run, d.cancelledCommands)
-
-    if (d.outcome) {
-      await closeRun(c, run, d.outcome, { bumpVersion: true })
-      return { ok: true, closed: true, timers: [], tasks: [] }
-    }
-    if (folded) return { ok: true, closed: false, timers, tasks }
-    await c.query(
-      `update engine.runs set status = 'waiting', waiting_for = $2::jsonb, activation_version = activation_version + 1, updated_at = now() where id = $1`,
-      [run.id, JSON.stringify(d.waitingFor)],
-    )
-    run.status = 'waiting'
-    if (wake) await wakeRun(c, run)
-    return { ok: true, closed: false, timers, tasks }
+    return commitLocked(c, run, d, prefix, eager)
   })
+}
+
+/**
+ * The body of a commit, for a run the caller has locked and checked. Also used by an in-process
+ * start, which commits the run's first decision in the transaction that creates the run.
+ */
+export async function commitLocked(c: Client, run: RunRow, d: Decision, prefix: NewEvent[] = [], eager?: EagerClaim): Promise<CommitResult & { ok: true }> {
+  if (d.divergence) {
+    if (prefix.length) await appendEvents(c, run, prefix)
+    await c.query(
+      `update engine.runs set status = 'quarantined', error_code = 'replay_mismatch', error_message = $2,
+         waiting_for = $3::jsonb, activation_version = activation_version + 1, updated_at = now() where id = $1`,
+      [run.id, d.divergence.detail, JSON.stringify({ kind: 'replay_mismatch', ...d.divergence })],
+    )
+    return { ok: true, closed: true, timers: [], tasks: [], lastSeq: run.last_seq }
+  }
+  const seqBefore = run.last_seq + prefix.length
+  const events: NewEvent[] = [...prefix, ...d.commands.map(commandEvent)]
+  for (const m of d.markers) events.push({ type: 'workflow.version_marker', payload: { change_id: m.changeId, command_position: m.position } })
+  // Common case (new commands; no child, cancellation or outcome): the history append also moves the run to
+  // waiting and, if outcomes arrived while the code ran, enqueues its activation — one round trip.
+  const folded = !d.outcome && events.length > 0 && !d.cancelledCommands.length && !d.commands.some((cmd) => cmd.kind === 'child')
+  const wakeNow = seqBefore > d.lastSeq // outcomes arrived while the code ran
+  if (folded) {
+    await appendEvents(c, run, events, {
+      set: (p) => `status = 'waiting', waiting_for = ${p(JSON.stringify(d.waitingFor))}::jsonb, activation_version = activation_version + 1`,
+      wake: wakeNow,
+      // This activation consumed what its job was queued for; the new commands move the run next.
+      unwake: true,
+    })
+    run.status = 'waiting'
+  } else await appendEvents(c, run, events)
+  // How far the execution has now seen: through its own new events if nothing arrived while
+  // it ran; otherwise only what it read (what arrived is news to it, and its own events that
+  // follow are re-read harmlessly). Outcomes appended below (a child that failed to start) are news.
+  const ownLastSeq = wakeNow ? d.lastSeq : run.last_seq
+
+  const timers: Array<{ id: string; dueAt: Date }> = []
+  const tasks: ClaimedTask[] = []
+  let wake = wakeNow
+  for (const cmd of d.commands) {
+    if (cmd.kind === 'activity') {
+      const local = (cmd.options.target ?? 'local') === 'local'
+      const owner = local && eager?.reserve(cmd.activityType) ? eager.owner : null
+      const claimed = await createActivityTask(c, run, cmd, owner)
+      if (claimed) tasks.push(claimed)
+    }
+    else if (cmd.kind === 'timer') timers.push(await createTimer(c, run, cmd))
+    else if (cmd.kind === 'child') wake = (await startChild(c, run, cmd)) || wake
+    else if (cmd.kind === 'status') await c.query('update engine.runs set custom_status = $2::jsonb where id = $1', [run.id, JSON.stringify(cmd.value)])
+  }
+  if (d.consumedSignals.length) {
+    await c.query(`update engine.signals set status = 'consumed' where run_id = $1 and id = any($2::bigint[]) and status = 'pending'`, [run.id, d.consumedSignals])
+  }
+  if (d.cancelledCommands.length) await cancelCommands(c, run, d.cancelledCommands)
+
+  if (d.outcome) {
+    await closeRun(c, run, d.outcome, { bumpVersion: true })
+    return { ok: true, closed: true, timers: [], tasks: [], lastSeq: run.last_seq }
+  }
+  if (folded) return { ok: true, closed: false, timers, tasks, lastSeq: ownLastSeq }
+  await c.query(
+    `update engine.runs set status = 'waiting', waiting_for = $2::jsonb, activation_version = activation_version + 1, updated_at = now() where id = $1`,
+    [run.id, JSON.stringify(d.waitingFor)],
+  )
+  run.status = 'waiting'
+  if (wake) await wakeRun(c, run)
+  return { ok: true, closed: false, timers, tasks, lastSeq: ownLastSeq }
 }
 
 function commandEvent(cmd: Command): NewEvent {
@@ -117,14 +157,14 @@ async function createActivityTask(c: Client, run: RunRow, cmd: Extract<Command, 
     schedule_to_close_ms: cmd.options.scheduleToCloseTimeout ?? null,
     heartbeat_ms: cmd.options.heartbeatTimeout ?? null,
   }
-  const { rows } = await c.query<ClaimedTask>(
+  const { rows } = await c.query<ClaimedTask>(prepared(
     `with t as (
        insert into engine.activity_tasks (project_id, run_id, command_id, activity_key, activity_type, input, execution_target, retry_policy, timeouts,
          status, attempt, owner, claimed_at)
        values ($1, $2, $3, $4, $5, $6::jsonb, $7, $8::jsonb, $9::jsonb,
          case when $11::text is null then 'queued' else 'claimed' end, case when $11::text is null then 0 else 1 end, $11::text,
          case when $11::text is null then null else now() end)
-       on conflict (run_id, command_id) do nothing returning *),
+       on conflict (run_id, command_id) do nothing returning ${TASK_COLUMNS.join(', ')}),
      j as (
        select graphile_worker.add_job($10, json_build_object('task_id', t.id::text), job_key => 'task:' || t.id::text, max_attempts => 25)
        from t where $7 = 'local' and $11::text is null)
@@ -142,7 +182,7 @@ async function createActivityTask(c: Client, run: RunRow, cmd: Extract<Command, 
       activityTask(cmd.activityType),
       owner,
     ],
-  )
+  ))
   return rows[0] && owner ? rows[0] : undefined
 }
 

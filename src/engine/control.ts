@@ -17,6 +17,15 @@ export interface StartRequest {
   input?: unknown
   /** Signal-with-start: deliver this signal to the new run, or to the instance's open run if one exists. */
   signal?: { name: string; payload: unknown }
+  /** Set by a worker that activates the new run itself: its queued activation waits this long as a backup. */
+  activationDelayMs?: number
+  /**
+   * In-process start (Dispatcher.startLocal): the run's id and start time were chosen ahead, and
+   * `created` runs in the creating transaction, only when this call really created the run.
+   */
+  runId?: string
+  startedAt?: Date
+  created?: (c: Client, run: RunRow) => Promise<void>
 }
 
 export interface StartResponse {
@@ -59,8 +68,12 @@ export async function startRun(pool: pg.Pool, req: StartRequest): Promise<StartR
       definitionVersion: req.definitionVersion,
       instanceKey: req.instanceKey,
       input: req.input ?? null,
+      activationDelayMs: req.activationDelayMs,
+      id: req.runId,
+      startedAt: req.startedAt,
     })
     if (req.signal) await deliverSignal(c, run, req.signal.name, req.signal.payload)
+    if (req.created) await req.created(c, run)
     return rememberStart(c, req, { run_id: run.id, instance_key: req.instanceKey, trace_id: `engine:${run.id}` })
   })
 }

@@ -1,11 +1,15 @@
+import { randomUUID } from 'node:crypto'
 import type pg from 'pg'
-import { appendEvents, lockRun, wakeRun, withTx, type RunRow } from '../db/engine-store.js'
+import { appendEvents, lockRun, prepared, runColumns, wakeRun, withTx, type RunRow } from '../db/engine-store.js'
 import type { Logger } from '../logger.js'
-import { claimLocalTask, completeTask, failTask, type ClaimedTask } from './activities.js'
-import { commitDecision } from './commit.js'
+import { claimLocalTask, completedEvent, completeTask, failTask, type ClaimedTask, type Fence, type RecordResult } from './activities.js'
+import { commitDecision, commitLocked, type CommitResult, type EagerClaim, type FoldedCompletion } from './commit.js'
+import { startRun, type StartRequest, type StartResponse } from './control.js'
+import { startedPayload } from './lifecycle.js'
 import type { ActivityContext, Registry } from './definitions.js'
 import { errorCodeOf, errorMessageOf } from './errors.js'
 import { WorkflowExecution } from './execution.js'
+import { toJsonbShape } from './json.js'
 import type { HistoryEvent } from './types.js'
 
 // The work a worker does for graphile-worker jobs: activations, local activity attempts and
@@ -46,12 +50,17 @@ export class Dispatcher {
 
   /** One activation at a time per run inside this process. */
   async activate(runId: string): Promise<void> {
+    await this.serialized(runId, () => this.activateNow(runId))
+  }
+
+  /** Runs `fn` after whatever this process is already doing with the run's cached execution. */
+  private async serialized<T>(runId: string, fn: () => Promise<T>): Promise<T> {
     const previous = this.runLocks.get(runId) ?? Promise.resolve()
-    const current = previous.then(() => this.activateNow(runId))
-    const settled = current.catch(() => {})
+    const current = previous.then(fn)
+    const settled = current.then(() => {}, () => {})
     this.runLocks.set(runId, settled)
     try {
-      await current
+      return await current
     } finally {
       if (this.runLocks.get(runId) === settled) this.runLocks.delete(runId)
     }
@@ -61,13 +70,7 @@ export class Dispatcher {
     const { pool } = this.ctx
     const cached = this.cache.get(runId)
     // One read: the run and whatever history it has beyond what the cached execution applied.
-    const { rows } = await pool.query<RunRow & { instance_key: string; events: RawEvent[] }>(
-      `select r.*, i.instance_key,
-         coalesce((select json_agg(json_build_object('seq', h.sequence_no, 'type', h.event_type, 'payload', h.payload, 'ms', ${EVENT_MS}) order by h.sequence_no)
-                   from engine.history h where h.run_id = r.id and h.sequence_no > $2), '[]'::json) as events
-       from engine.runs r join engine.instances i on i.id = r.instance_id where r.id = $1`,
-      [runId, cached?.exec.lastSeq ?? 0],
-    )
+    const { rows } = await pool.query<RunRow & { instance_key: string; events: RawEvent[] }>(prepared(ACTIVATION_READ_SQL, [runId, cached?.exec.lastSeq ?? 0]))
     const run = rows[0]
     if (!run || !['queued', 'waiting', 'running'].includes(run.status)) {
       this.cache.delete(runId)
@@ -91,9 +94,13 @@ export class Dispatcher {
       return
     }
     if (this.ctx.crashAt === 'activation') process.kill(process.pid, 'SIGKILL')
-    const decision = entry.exec.takeDecision()
+    await this.commit(runId, entry)
+  }
+
+  /** Reserves eager slots for activities this worker can run, for one commit. */
+  private eagerClaim(): EagerClaim {
     let reserved = 0
-    const eager = {
+    return {
       owner: this.ctx.workerId,
       reserve: (type: string) => {
         if (!this.ctx.registry.activities.has(type) || this.eagerRunning + reserved >= (this.ctx.eagerLimit ?? 10)) return false
@@ -101,13 +108,57 @@ export class Dispatcher {
         return true
       },
     }
-    const result = await commitDecision(pool, runId, entry.version, decision, eager)
+  }
+
+  /** Commits what the execution decided (with a folded completion, that too) and starts eager work. */
+  private async commit(runId: string, entry: CacheEntry, fold?: FoldedCompletion): Promise<CommitResult> {
+    const result = await commitDecision(this.ctx.pool, runId, entry.version, entry.exec.takeDecision(), this.eagerClaim(), fold)
+    if (!result.ok) this.ctx.logger.debug('activation discarded: the run moved on', { run_id: runId })
+    this.adopt(runId, entry, result)
+    return result
+  }
+
+  /**
+   * Starts a run of a workflow this worker registered, running its first activation before the
+   * start commits: the run, its first decision and its first activities commit in one
+   * transaction, and those activities start here at once. Signal-with-start and request-key
+   * replays take the plain path.
+   */
+  async startLocal(req: StartRequest, backupDelayMs: number): Promise<StartResponse> {
+    const def = this.ctx.registry.workflow(req.definitionName, req.definitionVersion)
+    if (!def || req.signal) return startRun(this.ctx.pool, req)
+    const runId = randomUUID()
+    const startedAt = new Date(Date.now())
+    const input = toJsonbShape(req.input ?? null)
+    const entry: CacheEntry = { exec: new WorkflowExecution(def, { runId, instanceKey: req.instanceKey, runNumber: 1 }), version: 0 }
+    const payload = startedPayload({ definitionName: def.name, definitionVersion: def.version, instanceKey: req.instanceKey, input, runNumber: 1 })
+    await entry.exec.apply([{ seq: 1, type: 'workflow.started', payload, createdAt: startedAt }])
+    const decision = entry.exec.takeDecision()
+    let result: CommitResult | undefined
+    const started = await startRun(this.ctx.pool, {
+      ...req,
+      input,
+      runId,
+      startedAt,
+      activationDelayMs: backupDelayMs,
+      created: async (c, run) => {
+        result = await commitLocked(c, run, decision, [], this.eagerClaim())
+      },
+    })
+    if (result) this.adopt(runId, entry, result)
+    else void this.activate(started.run_id).catch((err: unknown) => this.ctx.logger.warn('activation failed', { run_id: started.run_id, error: err }))
+    return started
+  }
+
+  /** After a commit: keep the execution live (or drop it) and start the work it claimed. */
+  private adopt(runId: string, entry: CacheEntry, result: CommitResult): void {
     if (!result.ok || result.closed) {
       this.cache.delete(runId)
-      if (!result.ok) this.ctx.logger.debug('activation discarded: the run moved on', { run_id: runId })
       return
     }
     entry.version++
+    // The events this commit appended are the execution's own commands: nothing to replay.
+    entry.exec.lastSeq = result.lastSeq
     this.cache.delete(runId) // re-insert: the Map's order is the eviction order
     this.cache.set(runId, entry)
     const limit = this.ctx.cacheLimit ?? 5000
@@ -117,9 +168,15 @@ export class Dispatcher {
     // queue hop. If this worker dies, the sweeper puts them back in the queue.
     for (const task of result.tasks) {
       this.eagerRunning++
-      void this.runClaimed(task)
+      let slotFree = false
+      // The slot frees when the user code returns, so recording its outcome can claim the next step.
+      const freeSlot = () => {
+        if (!slotFree) this.eagerRunning--
+        slotFree = true
+      }
+      void this.runClaimed(task, freeSlot)
         .catch((err: unknown) => this.ctx.logger.warn('eager activity failed', { task_id: task.id, error: err }))
-        .finally(() => this.eagerRunning--)
+        .finally(freeSlot)
     }
   }
 
@@ -137,7 +194,7 @@ export class Dispatcher {
   }
 
   /** Runs one attempt of a task this worker has claimed, then records its outcome (fenced). */
-  private async runClaimed(task: ClaimedTask): Promise<void> {
+  private async runClaimed(task: ClaimedTask, onUserCodeDone?: () => void): Promise<void> {
     const { pool: p, workerId, registry } = this.ctx
     const def = registry.activities.get(task.activity_type)
     const fence = { taskId: task.id, owner: workerId, attempt: task.attempt }
@@ -179,12 +236,13 @@ export class Dispatcher {
       if (timer) clearTimeout(timer)
       if (hbTimer) clearTimeout(hbTimer)
       this.inflightActivities.delete(task.id)
+      onUserCodeDone?.()
     }
     if (this.ctx.crashAt === 'activity-returned') process.kill(process.pid, 'SIGKILL')
     if (outcome.ok) {
-      const r = await completeTask(p, fence, outcome.output)
+      const r = await this.complete(task, fence, toJsonbShape(outcome.output))
       if (r === 'conflict') this.ctx.logger.info('activity result discarded: the task is no longer ours', { task_id: task.id })
-      else await this.activateEagerly(task.run_id)
+      else if (r === 'recorded') await this.activateEagerly(task.run_id)
       return
     }
     const err = outcome.err
@@ -193,20 +251,55 @@ export class Dispatcher {
     if ((await failTask(p, fence, code, errorMessageOf(err), nonRetryable)) === 'recorded') await this.activateEagerly(task.run_id)
   }
 
+  /**
+   * Records a completion. When this worker holds the run's live execution, the completion is
+   * shown to the workflow code first and commits together with what the code decides next: one
+   * transaction per step instead of two, and no queue hop. If anything else reached the run
+   * meanwhile, the completion is recorded alone and the run is woken the usual way.
+   * Returns 'continued' when the fold committed.
+   */
+  private async complete(task: ClaimedTask, fence: Fence, output: unknown): Promise<RecordResult | 'continued'> {
+    const outcome = await this.serialized(task.run_id, async (): Promise<RecordResult | 'continued' | null> => {
+      const entry = this.cache.get(task.run_id)
+      if (!entry || entry.exec.finished) return null
+      const previous = entry.exec.now().getTime()
+      // Whole milliseconds, never before the previous event: what replay reads back is identical.
+      const createdAt = new Date(Math.max(Math.floor(Date.now()), previous))
+      const event = completedEvent(task, output, createdAt)
+      try {
+        await entry.exec.apply([{ seq: entry.exec.lastSeq + 1, type: event.type, payload: event.payload, createdAt }])
+      } catch {
+        this.cache.delete(task.run_id)
+        return null
+      }
+      const result = await this.commit(task.run_id, entry, { fence, output, createdAt })
+      if (result.ok) return 'continued'
+      // The execution saw an event that did not commit as seen: it cannot be trusted any more.
+      this.cache.delete(task.run_id)
+      return result.recorded ?? null
+    })
+    return outcome ?? completeTask(this.ctx.pool, fence, output)
+  }
+
   /** After recording an outcome, continue the run here if this worker can (its job stays as backup). */
   private async activateEagerly(runId: string): Promise<void> {
     if (!this.cache.has(runId)) return
     await this.activate(runId).catch((err: unknown) => this.ctx.logger.warn('eager activation failed', { run_id: runId, error: err }))
   }
 
-  async fireTimer(timerId: string): Promise<void> {
-    await fireTimer(this.ctx.pool, timerId)
+  async fireTimer(timerId: string): Promise<boolean> {
+    return fireTimer(this.ctx.pool, timerId)
   }
 }
 
 // Event times as whole milliseconds computed by Postgres, the same on every path that loads
 // history, so ctx.now() is identical on every replay.
 const EVENT_MS = `floor(extract(epoch from h.created_at) * 1000)::float8`
+
+const ACTIVATION_READ_SQL = `select ${runColumns('r')}, i.instance_key,
+         coalesce((select json_agg(json_build_object('seq', h.sequence_no, 'type', h.event_type, 'payload', h.payload, 'ms', ${EVENT_MS}) order by h.sequence_no)
+                   from engine.history h where h.run_id = r.id and h.sequence_no > $2), '[]'::json) as events
+       from engine.runs r join engine.instances i on i.id = r.instance_id where r.id = $1`
 
 interface RawEvent {
   seq: number
@@ -229,7 +322,8 @@ export async function loadHistory(p: pg.Pool, runId: string, afterSeq: number): 
 /** Fires a due timer once: appends timer.fired and wakes the run. Safe to call repeatedly. */
 export async function fireTimer(p: pg.Pool, timerId: string): Promise<boolean> {
   return withTx(p, async (c) => {
-    const { rows } = await c.query<{ run_id: string }>(`select run_id from engine.timers where id = $1 and status = 'pending' and due_at <= now() + interval '50 milliseconds'`, [timerId])
+    // Never early: a sleep of N ms lasts at least N ms by the database clock.
+    const { rows } = await c.query<{ run_id: string }>(`select run_id from engine.timers where id = $1 and status = 'pending' and due_at <= now()`, [timerId])
     if (!rows[0]) return false
     const run = await lockRun(c, rows[0].run_id)
     const fired = await c.query<{ command_id: number }>(

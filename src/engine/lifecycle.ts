@@ -15,11 +15,28 @@ export interface NewRun {
   input: unknown
   parent?: { runId: string; commandId: number; policy: string; rootRunId: string; depth: number }
   continuedFrom?: string
+  /** Delay the activation job: the starter activates the run itself and the job is only a backup. */
+  activationDelayMs?: number
+  /** Chosen by an in-process starter that already ran the first activation (see Dispatcher.startLocal). */
+  id?: string
+  startedAt?: Date
+}
+
+/** The workflow.started payload; an in-process starter shows the same one to the workflow code. */
+export function startedPayload(r: Pick<NewRun, 'definitionName' | 'definitionVersion' | 'instanceKey' | 'input' | 'runNumber' | 'continuedFrom'>): Record<string, unknown> {
+  return {
+    definition_name: r.definitionName,
+    definition_version: r.definitionVersion,
+    instance_key: r.instanceKey,
+    input: r.input ?? null,
+    run_number: r.runNumber,
+    ...(r.continuedFrom ? { continued_from_run_id: r.continuedFrom } : {}),
+  }
 }
 
 export async function createRun(c: Client, r: NewRun): Promise<RunRow> {
   // The id is chosen here so a root run can name itself as its root in the same insert.
-  const id = randomUUID()
+  const id = r.id ?? randomUUID()
   const { rows } = await c.query<RunRow>(
     `insert into engine.runs (id, project_id, instance_id, run_number, definition_name, definition_version, input,
        parent_run_id, parent_command_id, parent_close_policy, root_run_id, child_depth, continued_from_run_id)
@@ -42,20 +59,8 @@ export async function createRun(c: Client, r: NewRun): Promise<RunRow> {
     ],
   )
   const run = rows[0]!
-  await appendEvents(c, run, [
-    {
-      type: 'workflow.started',
-      payload: {
-        definition_name: r.definitionName,
-        definition_version: r.definitionVersion,
-        instance_key: r.instanceKey,
-        input: r.input ?? null,
-        run_number: r.runNumber,
-        ...(r.continuedFrom ? { continued_from_run_id: r.continuedFrom } : {}),
-      },
-    },
-  ])
-  await enqueueActivation(c, run)
+  await appendEvents(c, run, [{ type: 'workflow.started', payload: startedPayload(r), createdAt: r.startedAt }])
+  await enqueueActivation(c, run, r.activationDelayMs)
   return run
 }
 

@@ -1,5 +1,5 @@
-import pg from 'pg'
-import type { RunRow } from '../db/engine-store.js'
+import type pg from 'pg'
+import { prepared, type RunRow } from '../db/engine-store.js'
 
 // Every run is also a trace. History events are mirrored into traces / spans / span_events in
 // the same transaction that appends them, so the debugger is never behind the engine:
@@ -9,6 +9,8 @@ import type { RunRow } from '../db/engine-store.js'
 //   events on the root span for waits, signals, decisions and everything else.
 
 const CHANGES_CHANNEL = 'continua_changes'
+
+const pq = <R extends pg.QueryResultRow = pg.QueryResultRow>(c: pg.PoolClient, text: string, values: unknown[]) => c.query<R>(prepared(text, values))
 const ROLLUP_TASK = 'continua.trace.rollup'
 
 interface Projected {
@@ -39,27 +41,13 @@ export const traceIdOf = (runId: string) => `engine:${runId}`
 const rootSpan = (runId: string) => `engine:root:${runId}`
 const activitySpan = (runId: string, key: unknown, attempt: number) => `engine:activity:${runId}:${String(key)}:${attempt}`
 
-/** Projects everything a transaction appended, just before it commits (see withTx). */
-/** Projects everything a transaction appended, just before it commits (see withTx). */
 /**
- * With `commit`, the last run's final statement and COMMIT go in one round trip, so the project's
- * change-counter row (which every engine transaction of the project queues on) is held for the
- * statement and the commit only, not also for a client round trip. Returns whether it committed.
+ * Projects everything a transaction appended, just before it commits (see withTx). The final
+ * statement of each run is a prepared statement: planning it on every call cost more than the
+ * extra round trip to COMMIT that preparing it needs.
  */
-export async function flushProjection(c: pg.PoolClient, pending: Map<string, { run: RunRow; events: Projected[] }>, opts: { commit?: boolean } = {}): Promise<boolean> {
-  const all = [...pending.values()]
-  for (let i = 0; i < all.length; i++) await projectEvents(c, all[i]!.run, all[i]!.events, !!opts.commit && i === all.length - 1)
-  return !!opts.commit && all.length > 0
-}
-
-/** Inlines bound values as SQL literals (simple protocol: the only way to send two statements at once). */
-function inline(text: string, params: unknown[]): string {
-  return text.replace(/\$(\d+)/g, (_, n: string) => {
-    const v = params[Number(n) - 1]
-    if (v === null || v === undefined) return 'null'
-    if (typeof v === 'boolean') return v ? 'true' : 'false'
-    return pg.escapeLiteral(String(v))
-  })
+export async function flushProjection(c: pg.PoolClient, pending: Map<string, { run: RunRow; events: Projected[] }>): Promise<void> {
+  for (const { run, events } of pending.values()) await projectEvents(c, run, events)
 }
 
 // Rows written before the change number is known carry this placeholder; the last statement of
@@ -67,7 +55,7 @@ function inline(text: string, params: unknown[]): string {
 // keeps the per-project counter row locked only from that statement to commit.
 const PENDING_CHANGE = -1
 
-async function projectEvents(c: pg.PoolClient, run: RunRow, events: Projected[], commit = false): Promise<void> {
+async function projectEvents(c: pg.PoolClient, run: RunRow, events: Projected[]): Promise<void> {
   const change = PENDING_CHANGE
   const out: EventRow[] = []
   let terminal = false
@@ -185,19 +173,18 @@ async function projectEvents(c: pg.PoolClient, run: RunRow, events: Projected[],
      select (select count(*) from op) as opened, (select count(*) from cl) as closed, (select count(*) from job) as jobs, (select count(*) from ins) as events, (select count(*) from sp) as spans,
        (select count(pg_notify($6, json_build_object('p', $1::text, 't', json_build_array(upd.id), 's', upd.last_seq)::text)) from upd) as notified`
   const finalParams = [run.project_id, traceIdOf(run.id), JSON.stringify(out), ROLLUP_TASK, terminal, CHANGES_CHANNEL, JSON.stringify(opens), rootSpan(run.id), JSON.stringify(closes)]
-  if (commit) await c.query(`${inline(finalSql, finalParams)};\ncommit`)
-  else await c.query(finalSql, finalParams)
+  await pq(c, finalSql, finalParams)
 }
 
 async function openTrace(c: pg.PoolClient, run: RunRow, p: Record<string, unknown>, change: number): Promise<string> {
   const instanceKey = String(p.instance_key ?? '')
-  const { rows: session } = await c.query<{ id: string }>(
+  const { rows: session } = await pq<{ id: string }>(c,
     `insert into sessions (project_id, external_id, name) values ($1, $2, $3)
      on conflict (project_id, external_id) do update set last_activity_at = now(), updated_at = now() returning id`,
     [run.project_id, instanceKey, instanceKey],
   )
   const engine = { run_id: run.id, instance_key: instanceKey, definition_name: run.definition_name, definition_version: run.definition_version, run_number: run.run_number }
-  const { rows } = await c.query<{ id: string }>(
+  const { rows } = await pq<{ id: string }>(c,
     `insert into traces (project_id, session_id, trace_id, name, metadata, input, status, status_explicit, start_time, change_seq,
        engine_run_id, engine_instance_key, engine_definition_name, engine_definition_version, engine_run_status, engine_parent_run_id, engine_root_run_id)
      values ($1, $2, $3, $4, $5::jsonb, $6::jsonb, 'running', true, now(), $7, $8, $9, $10, $11, (select status from engine.runs where id = $8), $12, $13)
@@ -230,7 +217,7 @@ async function upsertSpan(
   o: { input?: unknown; attempt?: number; type?: string; parent?: string | null; next_available_at?: unknown },
   change: number,
 ): Promise<void> {
-  await c.query(
+  await pq(c,
     `insert into spans (project_id, trace_id, span_id, parent_span_id, name, type, status, start_time, input, metadata, change_seq, first_change_seq)
      select $1, t.id, $3, $4, $5, $6, 'running', now(), $7::jsonb, $8::jsonb, $9, $9
      from traces t where t.project_id = $1 and t.trace_id = $2
@@ -250,7 +237,7 @@ async function upsertSpan(
 }
 
 async function closeSpan(c: pg.PoolClient, run: RunRow, spanId: string, status: 'completed' | 'failed', output: unknown, message: string | null, change: number): Promise<void> {
-  await c.query(
+  await pq(c,
     `update spans s set status = $4, status_message = $5, output = $6::jsonb, end_time = now(),
        duration_ms = (extract(epoch from now() - s.start_time) * 1000)::bigint, change_seq = $7, updated_at = now()
      from traces t where t.project_id = $1 and t.trace_id = $2 and s.trace_id = t.id and s.span_id = $3`,
@@ -263,7 +250,7 @@ async function closeTrace(c: pg.PoolClient, run: RunRow, type: string, p: Record
   const output = type === 'workflow.completed' ? (p.result ?? null) : type === 'workflow.continued_as_new' ? { continued_as_new: true, input: p.input ?? null } : { error_code: p.error_code ?? type.slice(9), error_message: p.error_message ?? null, status: type.slice(9) }
   // One round trip: the trace, its root span, and activities still open when the run ended
   // (cancel, terminate, continue-as-new). Each CTE updates different rows.
-  await c.query(
+  await pq(c,
     `with tr as (
        update traces set status = $3, output = $4::jsonb, end_time = now(), duration_ms = (extract(epoch from now() - start_time) * 1000)::bigint,
          change_seq = $5, updated_at = now() where project_id = $1 and trace_id = $2 returning id),

@@ -7,6 +7,7 @@ import { activityTask, enqueueActivation, TIMER_TASK, withTx, workflowTask } fro
 import { graphileLogger } from '../jobs/worker.js'
 import type { Logger } from '../logger.js'
 import type { Registry } from './definitions.js'
+import type { StartRequest, StartResponse } from './control.js'
 import { Dispatcher } from './dispatch.js'
 import { registerWorker, requeueTasksOf, sweepDeadWorkers } from './workers.js'
 
@@ -29,8 +30,17 @@ export interface EngineWorkerOptions {
 export interface EngineWorker {
   readonly id: string
   readonly dispatcher: Dispatcher
+  /**
+   * Starts a run from this process. When this worker registered the workflow, the first
+   * activation runs here at once instead of after a queue hop; the queued activation stays
+   * behind as a backup in case this process dies first.
+   */
+  start(req: StartRequest): Promise<StartResponse>
   stop(): Promise<void>
 }
+
+// How long the queued activation of a run started in-process waits before it may run anyway.
+const IN_PROCESS_START_BACKUP_MS = 2_000
 
 export async function startEngineWorker(options: EngineWorkerOptions): Promise<EngineWorker> {
   const { pool, registry, logger } = options
@@ -67,19 +77,28 @@ export async function startEngineWorker(options: EngineWorkerOptions): Promise<E
     events,
   })
 
-  function schedule(timerId: string, dueAt: Date): void {
+  function schedule(timerId: string, dueAt: Date, minDelay = 0): void {
     if (scheduled.has(timerId)) return
-    const delay = Math.max(0, dueAt.getTime() - Date.now())
+    const delay = Math.max(minDelay, dueAt.getTime() - Date.now())
     if (delay > 5_000) return
     scheduled.set(
       timerId,
       setTimeout(() => {
-        dispatcher
-          .fireTimer(timerId)
-          .catch((err: unknown) => logger.warn('timer fire failed', { timer_id: timerId, error: err }))
-          .finally(() => scheduled.delete(timerId))
+        void fire(timerId).finally(() => scheduled.delete(timerId))
       }, delay),
     )
+  }
+
+  // This process's clock may run ahead of the database's: a timer that is not due yet by the
+  // database clock is tried again shortly (its queued job remains the durable backup).
+  async function fire(timerId: string): Promise<void> {
+    try {
+      if (await dispatcher.fireTimer(timerId)) return
+      const { rows } = await pool.query<{ due_at: Date }>(`select due_at from engine.timers where id = $1 and status = 'pending'`, [timerId])
+      if (rows[0]) setImmediate(() => schedule(timerId, rows[0]!.due_at, 2))
+    } catch (err) {
+      logger.warn('timer fire failed', { timer_id: timerId, error: err })
+    }
   }
 
   let ticks = 0
@@ -116,6 +135,7 @@ export async function startEngineWorker(options: EngineWorkerOptions): Promise<E
   return {
     id,
     dispatcher,
+    start: (req) => dispatcher.startLocal(req, IN_PROCESS_START_BACKUP_MS),
     async stop() {
       clearInterval(loop)
       for (const t of scheduled.values()) clearTimeout(t)
@@ -135,7 +155,9 @@ function buildTaskList(d: Dispatcher, registry: Registry): TaskList {
   for (const type of registry.activities.keys()) {
     tasks[activityTask(type)] = async (payload) => d.runActivity(String((payload as { task_id: string }).task_id))
   }
-  tasks[TIMER_TASK] = async (payload) => d.fireTimer(String((payload as { timer_id: string }).timer_id))
+  tasks[TIMER_TASK] = async (payload) => {
+    await d.fireTimer(String((payload as { timer_id: string }).timer_id))
+  }
   return tasks
 }
 

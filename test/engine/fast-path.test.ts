@@ -1,0 +1,122 @@
+import assert from 'node:assert/strict'
+import { after, before, describe, it } from 'node:test'
+import { signalRun, startRun } from '../../src/engine/control.js'
+import { defineActivity, defineWorkflow, Registry } from '../../src/engine/definitions.js'
+import { replayRuns } from '../../src/engine/replay-check.js'
+import { startEngineWorker, type EngineWorker } from '../../src/engine/runtime.js'
+import { silentLogger } from '../../src/logger.js'
+import { createProject } from '../../src/projects.js'
+import { createTestDatabase, type TestDatabase } from '../helpers/db.js'
+import { assertHistoryContiguous, assertOneOutcomePerActivity, waitFor, waitForStatus } from './helpers.js'
+
+// The engine's fast path: a run started in a worker process commits its first decision with the
+// start, and an activity completion commits together with the decision it leads to. Rows written
+// by one transaction share xmin, which is how these tests see what committed together.
+
+const double = defineActivity('fast.double', async (n: number) => n * 2)
+const chain = defineWorkflow({ name: 'fast-chain', version: '1' }, async (ctx, n: number) => {
+  const a = await ctx.activity(double, n)
+  const b = await ctx.activity(double, a)
+  return ctx.activity(double, b)
+})
+
+// Keys in an order jsonb does not keep (it stores shorter keys first), and a Date jsonb cannot hold.
+const unordered = defineActivity('fast.unordered', async () => ({ zeta: 1, a: 2, bb: 3, '10': 4, '2': 5, at: new Date(0) }))
+const perKey = defineWorkflow({ name: 'fast-per-key', version: '1' }, async (ctx) => {
+  const obj = await ctx.activity(unordered, null)
+  const seen: string[] = []
+  // One command per key, in the order the workflow sees the keys: replay must see the same order.
+  for (const key of Object.keys(obj)) seen.push(`${key}:${await ctx.activity(double, key.length)}`)
+  return { seen, at: typeof obj.at }
+})
+
+let release: () => void = () => {}
+const gate = defineActivity('fast.gate', async () => {
+  await new Promise<void>((resolve) => (release = resolve))
+  return 'opened'
+})
+const gateAndSignal = defineWorkflow({ name: 'fast-gate-signal', version: '1' }, async (ctx) => {
+  const [opened, note] = await Promise.all([ctx.activity(gate, null), ctx.signal<string>('note')])
+  return `${opened}+${note}`
+})
+
+describe('engine fast path: one transaction per step', () => {
+  let t: TestDatabase
+  let worker: EngineWorker
+  let projectId: string
+  let n = 0
+  const req = (definitionName: string, input: unknown) => ({ projectId, instanceKey: `fast-${++n}`, definitionName, definitionVersion: '1', input })
+
+  /** History as "type@transaction" groups, in order. */
+  async function commitGroups(runId: string): Promise<string[][]> {
+    const { rows } = await t.pool.query<{ event_type: string; tx: string }>(
+      `select event_type, xmin::text as tx from engine.history where run_id = $1 order by sequence_no`,
+      [runId],
+    )
+    const groups: string[][] = []
+    let last = ''
+    for (const r of rows) {
+      if (r.tx !== last) groups.push([])
+      groups.at(-1)!.push(r.event_type)
+      last = r.tx
+    }
+    return groups
+  }
+
+  before(async () => {
+    t = await createTestDatabase()
+    projectId = (await createProject(t.db, 'fast-path')).id
+    worker = await startEngineWorker({ pool: t.pool, registry: new Registry([double, chain, unordered, perKey, gate, gateAndSignal]), logger: silentLogger, pollInterval: 300 })
+  })
+  after(async () => {
+    await worker?.stop()
+    await t.drop()
+  })
+
+  it('a run started in the worker process commits its first decision with the start, and each completion with the next decision', async () => {
+    const { run_id } = await worker.start(req('fast-chain', 3))
+    assert.equal((await waitForStatus(t.pool, run_id, 'completed')).result, 24)
+    assert.deepEqual(await commitGroups(run_id), [
+      ['workflow.started', 'activity.scheduled'],
+      ['activity.completed', 'activity.scheduled'],
+      ['activity.completed', 'activity.scheduled'],
+      ['activity.completed', 'workflow.completed'],
+    ])
+    // The trace moved in the same transactions as the history it mirrors.
+    const { rows } = await t.pool.query(
+      `select count(distinct e.xmin::text)::int as txs from span_events e join traces tr on tr.id = e.trace_id where tr.engine_run_id = $1`,
+      [run_id],
+    )
+    assert.equal(rows[0].txs, 4)
+  })
+
+  it('a run started from elsewhere still works through the queue, and the worker folds its completions', async () => {
+    const { run_id } = await startRun(t.pool, req('fast-chain', 1))
+    assert.equal((await waitForStatus(t.pool, run_id, 'completed')).result, 8)
+    const groups = await commitGroups(run_id)
+    assert.deepEqual(groups[0], ['workflow.started'])
+    assert.deepEqual(groups.at(-1), ['activity.completed', 'workflow.completed'])
+  })
+
+  it('workflow code sees an activity result exactly as a replay reads it back from jsonb', async () => {
+    const { run_id } = await worker.start(req('fast-per-key', null))
+    const done = await waitForStatus(t.pool, run_id, 'completed')
+    // jsonb order: integer-like keys first (JavaScript's own rule), then shorter keys first.
+    assert.deepEqual(done.result, { seen: ['2:2', '10:4', 'a:2', 'at:4', 'bb:4', 'zeta:8'], at: 'string' })
+    const [report] = await replayRuns(t.pool, new Registry([double, unordered, perKey]), { runId: run_id, limit: 1 })
+    assert.equal(report?.verdict, 'ok', report?.detail)
+  })
+
+  it('a signal that arrives while the activity runs makes the completion commit alone, and the run still ends right', async () => {
+    const { run_id } = await worker.start(req('fast-gate-signal', null))
+    await waitFor('the gate activity to start', async () => (await t.pool.query(`select 1 from engine.activity_tasks where run_id = $1 and status = 'claimed'`, [run_id])).rows[0])
+    await signalRun(t.pool, projectId, run_id, 'note', 'hi')
+    release()
+    assert.equal((await waitForStatus(t.pool, run_id, 'completed')).result, 'opened+hi')
+    const groups = await commitGroups(run_id)
+    const completed = groups.find((g) => g.includes('activity.completed'))
+    assert.deepEqual(completed, ['activity.completed'], 'the speculative decision was dropped; the completion was recorded on its own')
+    await assertHistoryContiguous(t.pool)
+    await assertOneOutcomePerActivity(t.pool)
+  })
+})
