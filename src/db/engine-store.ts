@@ -178,12 +178,12 @@ export const TIMER_TASK = 'continua.engine.timer'
 export const RECONCILE_TASK = 'continua.engine.reconcile'
 
 /** One coalescing activation job per run. */
-export async function enqueueActivation(c: Client, run: Pick<RunRow, 'id' | 'definition_name' | 'definition_version'>, delayMs = 0): Promise<void> {
-  await c.query(
-    `select graphile_worker.add_job($1, json_build_object('run_id', $2::text), job_key => $3, max_attempts => 25,
-       run_at => case when $4::int > 0 then now() + make_interval(secs => $4::int / 1000.0) end)`,
-    [workflowTask(run.definition_name, run.definition_version), run.id, `run:${run.id}`, delayMs],
-  )
+export async function enqueueActivation(c: Client, run: Pick<RunRow, 'id' | 'definition_name' | 'definition_version'>): Promise<void> {
+  await c.query(`select graphile_worker.add_job($1, json_build_object('run_id', $2::text), job_key => $3, max_attempts => 25)`, [
+    workflowTask(run.definition_name, run.definition_version),
+    run.id,
+    `run:${run.id}`,
+  ])
 }
 
 export async function enqueueActivityJob(c: Client, type: string, taskId: string, runAt: Date | null): Promise<void> {

@@ -17,11 +17,10 @@ export interface StartRequest {
   input?: unknown
   /** Signal-with-start: deliver this signal to the new run, or to the instance's open run if one exists. */
   signal?: { name: string; payload: unknown }
-  /** Set by a worker that activates the new run itself: its queued activation waits this long as a backup. */
-  activationDelayMs?: number
   /**
    * In-process start (Dispatcher.startLocal): the run's id and start time were chosen ahead, and
-   * `created` runs in the creating transaction, only when this call really created the run.
+   * `created` commits the run's first decision in the creating transaction (only when this call
+   * really created the run), so the run needs no queued activation.
    */
   runId?: string
   startedAt?: Date
@@ -68,7 +67,7 @@ export async function startRun(pool: pg.Pool, req: StartRequest): Promise<StartR
       definitionVersion: req.definitionVersion,
       instanceKey: req.instanceKey,
       input: req.input ?? null,
-      activationDelayMs: req.activationDelayMs,
+      activate: !req.created,
       id: req.runId,
       startedAt: req.startedAt,
     })

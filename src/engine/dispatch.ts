@@ -28,6 +28,8 @@ export interface DispatchContext {
   eagerLimit?: number
   /** Most live executions kept in memory; the oldest are dropped (and replayed if needed). */
   cacheLimit?: number
+  /** Called when this worker commits a run's end (in-process callers waiting for a result). */
+  onRunClosed?: (runId: string) => void
 }
 
 interface CacheEntry {
@@ -124,7 +126,7 @@ export class Dispatcher {
    * transaction, and those activities start here at once. Signal-with-start and request-key
    * replays take the plain path.
    */
-  async startLocal(req: StartRequest, backupDelayMs: number): Promise<StartResponse> {
+  async startLocal(req: StartRequest): Promise<StartResponse> {
     const def = this.ctx.registry.workflow(req.definitionName, req.definitionVersion)
     if (!def || req.signal) return startRun(this.ctx.pool, req)
     const runId = randomUUID()
@@ -140,7 +142,6 @@ export class Dispatcher {
       input,
       runId,
       startedAt,
-      activationDelayMs: backupDelayMs,
       created: async (c, run) => {
         result = await commitLocked(c, run, decision, [], this.eagerClaim())
       },
@@ -154,6 +155,7 @@ export class Dispatcher {
   private adopt(runId: string, entry: CacheEntry, result: CommitResult): void {
     if (!result.ok || result.closed) {
       this.cache.delete(runId)
+      if (result.ok) this.ctx.onRunClosed?.(runId)
       return
     }
     entry.version++

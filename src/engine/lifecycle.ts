@@ -15,8 +15,8 @@ export interface NewRun {
   input: unknown
   parent?: { runId: string; commandId: number; policy: string; rootRunId: string; depth: number }
   continuedFrom?: string
-  /** Delay the activation job: the starter activates the run itself and the job is only a backup. */
-  activationDelayMs?: number
+  /** false: the creator commits the first decision itself in this transaction (no activation job). */
+  activate?: boolean
   /** Chosen by an in-process starter that already ran the first activation (see Dispatcher.startLocal). */
   id?: string
   startedAt?: Date
@@ -60,7 +60,7 @@ export async function createRun(c: Client, r: NewRun): Promise<RunRow> {
   )
   const run = rows[0]!
   await appendEvents(c, run, [{ type: 'workflow.started', payload: startedPayload(r), createdAt: r.startedAt }])
-  await enqueueActivation(c, run, r.activationDelayMs)
+  if (r.activate !== false) await enqueueActivation(c, run)
   return run
 }
 

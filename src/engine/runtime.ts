@@ -25,6 +25,8 @@ export interface EngineWorkerOptions {
   heartbeatMs?: number
   pollInterval?: number
   crashAt?: string
+  /** Called when this worker commits a run's end; see DispatchContext.onRunClosed. */
+  onRunClosed?: (runId: string) => void
 }
 
 export interface EngineWorker {
@@ -32,15 +34,12 @@ export interface EngineWorker {
   readonly dispatcher: Dispatcher
   /**
    * Starts a run from this process. When this worker registered the workflow, the first
-   * activation runs here at once instead of after a queue hop; the queued activation stays
-   * behind as a backup in case this process dies first.
+   * activation runs here before the start commits, and its decision commits with the run.
    */
   start(req: StartRequest): Promise<StartResponse>
   stop(): Promise<void>
 }
 
-// How long the queued activation of a run started in-process waits before it may run anyway.
-const IN_PROCESS_START_BACKUP_MS = 2_000
 
 export async function startEngineWorker(options: EngineWorkerOptions): Promise<EngineWorker> {
   const { pool, registry, logger } = options
@@ -57,6 +56,7 @@ export async function startEngineWorker(options: EngineWorkerOptions): Promise<E
     crashAt: options.crashAt,
     eagerLimit: options.concurrency ?? 10,
     onTimers: (timers) => timers.forEach((t) => schedule(t.id, t.dueAt)),
+    onRunClosed: options.onRunClosed,
   })
 
   await registerWorker(pool, id, registry)
@@ -135,7 +135,7 @@ export async function startEngineWorker(options: EngineWorkerOptions): Promise<E
   return {
     id,
     dispatcher,
-    start: (req) => dispatcher.startLocal(req, IN_PROCESS_START_BACKUP_MS),
+    start: (req) => dispatcher.startLocal(req),
     async stop() {
       clearInterval(loop)
       for (const t of scheduled.values()) clearTimeout(t)
