@@ -1,7 +1,7 @@
 import type pg from 'pg'
 import { activityTask, appendEvents, prepared, enqueueTimerJob, lockRun, wakeRun, withTx, type Client, type NewEvent, type RunRow } from '../db/engine-store.js'
 import { completedEvent, fencedTask, markCompleted, TASK_COLUMNS, type ClaimedTask, type Fence, type RecordResult } from './activities.js'
-import { closeRun, createRun, requestCancelLocked } from './lifecycle.js'
+import { closeRun, createRunWithInstance, requestCancelLocked } from './lifecycle.js'
 import { resolveRetry } from './retry.js'
 import { isDefinitionKnown } from './workers.js'
 import { activityKey, childKey, isTerminal, timerKey, type Command, type Decision } from './types.js'
@@ -77,6 +77,11 @@ export async function commitLocked(c: Client, run: RunRow, d: Decision, prefix: 
   // waiting and, if outcomes arrived while the code ran, enqueues its activation — one round trip.
   const folded = !d.outcome && events.length > 0 && !d.cancelledCommands.length && !d.commands.some((cmd) => cmd.kind === 'child')
   const wakeNow = seqBefore > d.lastSeq // outcomes arrived while the code ran
+  // The run ends and its code asked for nothing else: its last events and the end are one append.
+  if (d.outcome && !d.commands.length && !d.consumedSignals.length && !d.cancelledCommands.length) {
+    await closeRun(c, run, d.outcome, { bumpVersion: true, preceding: events })
+    return { ok: true, closed: true, timers: [], tasks: [], lastSeq: run.last_seq }
+  }
   if (folded) {
     await appendEvents(c, run, events, {
       set: (p) => `status = 'waiting', waiting_for = ${p(JSON.stringify(d.waitingFor))}::jsonb, activation_version = activation_version + 1`,
@@ -211,20 +216,8 @@ async function startChild(c: Client, parent: RunRow, cmd: Extract<Command, { kin
     return true
   }
   const instanceKey = cmd.instanceKey ?? `child:${parent.id}:${cmd.id}`
-  const { rows } = await c.query<{ id: string }>(
-    `insert into engine.instances (project_id, instance_key, definition_name) values ($1, $2, $3)
-     on conflict (project_id, instance_key) do nothing returning id`,
-    [parent.project_id, instanceKey, cmd.definitionName],
-  )
-  if (!rows[0]) {
-    await appendEvents(c, parent, [
-      { type: 'child_workflow.start_failed', payload: { command_id: cmd.id, error_code: 'instance_conflict', error_message: `instance key ${instanceKey} is already in use` } },
-    ])
-    return true
-  }
-  const child = await createRun(c, {
+  const child = await createRunWithInstance(c, {
     projectId: parent.project_id,
-    instanceId: rows[0].id,
     runNumber: 1,
     definitionName: cmd.definitionName,
     definitionVersion: cmd.definitionVersion,
@@ -232,6 +225,12 @@ async function startChild(c: Client, parent: RunRow, cmd: Extract<Command, { kin
     input: cmd.input,
     parent: { runId: parent.id, commandId: cmd.id, policy: cmd.parentClosePolicy, rootRunId: parent.root_run_id, depth: parent.child_depth + 1 },
   })
+  if (!child) {
+    await appendEvents(c, parent, [
+      { type: 'child_workflow.start_failed', payload: { command_id: cmd.id, error_code: 'instance_conflict', error_message: `instance key ${instanceKey} is already in use` } },
+    ])
+    return true
+  }
   await appendEvents(c, parent, [{ type: 'child_workflow.started', payload: { command_id: cmd.id, child_key: childKey(cmd.id), child_run_id: child.id, child_instance_key: instanceKey } }])
   return false
 }

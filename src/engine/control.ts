@@ -1,7 +1,7 @@
 import type pg from 'pg'
-import { appendEvents, lockRun, wakeRun, withTx, type Client, type RunRow } from '../db/engine-store.js'
+import { appendEvents, lockRun, wakeRun, withTx, type Client, type NewEvent, type RunRow } from '../db/engine-store.js'
 import { ContinuaError } from '../errors.js'
-import { createRun, deliverSignal, requestCancelLocked, terminateLocked } from './lifecycle.js'
+import { createRunWithInstance, deliverSignal, requestCancelLocked, startedEvent, terminateLocked } from './lifecycle.js'
 import { isTerminal } from './types.js'
 import { isDefinitionKnown } from './workers.js'
 
@@ -24,7 +24,7 @@ export interface StartRequest {
    */
   runId?: string
   startedAt?: Date
-  created?: (c: Client, run: RunRow) => Promise<void>
+  created?: (c: Client, run: RunRow, started: NewEvent) => Promise<void>
 }
 
 export interface StartResponse {
@@ -46,33 +46,29 @@ export async function startRun(pool: pg.Pool, req: StartRequest): Promise<StartR
       )
       if (rows[0]) return rows[0].response
     }
-    if (!(await isDefinitionKnown(c, req.definitionName, req.definitionVersion))) {
+    // An in-process starter is a worker that registered the definition itself.
+    if (!req.created && !(await isDefinitionKnown(c, req.definitionName, req.definitionVersion))) {
       throw new ContinuaError('definition_not_registered', `No worker has registered workflow ${req.definitionName}@${req.definitionVersion}`)
     }
-    const inserted = await c.query<{ id: string }>(
-      `insert into engine.instances (project_id, instance_key, definition_name) values ($1, $2, $3)
-       on conflict (project_id, instance_key) do nothing returning id`,
-      [req.projectId, req.instanceKey, req.definitionName],
-    )
-    if (!inserted.rows[0]) {
-      const open = req.signal ? await signalOpenRun(c, req.projectId, req.instanceKey, req.signal) : null
-      if (!open) throw new ContinuaError('instance_conflict', `Instance key ${req.instanceKey} is already in use in this project`)
-      return rememberStart(c, req, open)
-    }
-    const run = await createRun(c, {
+    const fresh = {
       projectId: req.projectId,
-      instanceId: inserted.rows[0].id,
       runNumber: 1,
       definitionName: req.definitionName,
       definitionVersion: req.definitionVersion,
       instanceKey: req.instanceKey,
       input: req.input ?? null,
-      activate: !req.created,
+      selfActivated: !!req.created,
       id: req.runId,
       startedAt: req.startedAt,
-    })
+    }
+    const run = await createRunWithInstance(c, fresh)
+    if (!run) {
+      const open = req.signal ? await signalOpenRun(c, req.projectId, req.instanceKey, req.signal) : null
+      if (!open) throw new ContinuaError('instance_conflict', `Instance key ${req.instanceKey} is already in use in this project`)
+      return rememberStart(c, req, open)
+    }
     if (req.signal) await deliverSignal(c, run, req.signal.name, req.signal.payload)
-    if (req.created) await req.created(c, run)
+    if (req.created) await req.created(c, run, startedEvent(fresh))
     return rememberStart(c, req, { run_id: run.id, instance_key: req.instanceKey, trace_id: `engine:${run.id}` })
   })
 }

@@ -142,8 +142,8 @@ export class Dispatcher {
       input,
       runId,
       startedAt,
-      created: async (c, run) => {
-        result = await commitLocked(c, run, decision, [], this.eagerClaim())
+      created: async (c, run, started) => {
+        result = await commitLocked(c, run, decision, [started], this.eagerClaim())
       },
     })
     if (result) this.adopt(runId, entry, result)

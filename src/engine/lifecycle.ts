@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto'
-import { appendEvents, enqueueActivation, lockRun, wakeRun, type Client, type RunRow } from '../db/engine-store.js'
+import { appendEvents, enqueueActivation, lockRun, prepared, runColumns, wakeRun, type Client, type NewEvent, type RunRow } from '../db/engine-store.js'
 import { isTerminal, type Outcome } from './types.js'
 
 // Creating runs and closing them. Shared by start, activation commits, continue-as-new,
@@ -7,7 +7,8 @@ import { isTerminal, type Outcome } from './types.js'
 
 export interface NewRun {
   projectId: string
-  instanceId: string
+  /** Absent: the instance is created in the same statement (see createRunWithInstance). */
+  instanceId?: string
   runNumber: number
   definitionName: string
   definitionVersion: string
@@ -15,8 +16,11 @@ export interface NewRun {
   input: unknown
   parent?: { runId: string; commandId: number; policy: string; rootRunId: string; depth: number }
   continuedFrom?: string
-  /** false: the creator commits the first decision itself in this transaction (no activation job). */
-  activate?: boolean
+  /**
+   * The creator runs the first activation itself and commits it in this transaction: no
+   * activation job, and workflow.started is left for it to append with its decision.
+   */
+  selfActivated?: boolean
   /** Chosen by an in-process starter that already ran the first activation (see Dispatcher.startLocal). */
   id?: string
   startedAt?: Date
@@ -34,17 +38,30 @@ export function startedPayload(r: Pick<NewRun, 'definitionName' | 'definitionVer
   }
 }
 
-export async function createRun(c: Client, r: NewRun): Promise<RunRow> {
+export async function createRun(c: Client, r: NewRun & { instanceId: string }): Promise<RunRow> {
+  return (await insertRun(c, r))!
+}
+
+/** Creates the instance and its first run in one statement; undefined when the instance key is taken. */
+export async function createRunWithInstance(c: Client, r: Omit<NewRun, 'instanceId'>): Promise<RunRow | undefined> {
+  return insertRun(c, r)
+}
+
+async function insertRun(c: Client, r: NewRun): Promise<RunRow | undefined> {
   // The id is chosen here so a root run can name itself as its root in the same insert.
   const id = r.id ?? randomUUID()
+  const columns = `(id, project_id, instance_id, run_number, definition_name, definition_version, input,
+       parent_run_id, parent_command_id, parent_close_policy, root_run_id, child_depth, continued_from_run_id)`
+  const values = `$13, $1, $2::uuid, $3, $4, $5, $6::jsonb, $7::uuid, $8::int, $9, coalesce($10::uuid, $13::uuid), $11, $12::uuid`
+  const text = r.instanceId
+    ? `insert into engine.runs ${columns} values (${values}) returning ${runColumns()}`
+    : `with i as (insert into engine.instances (project_id, instance_key, definition_name) values ($1, $14, $4)
+         on conflict (project_id, instance_key) do nothing returning id)
+       insert into engine.runs ${columns} select ${values.replace('$2::uuid', 'coalesce($2::uuid, i.id)')} from i returning ${runColumns()}`
   const { rows } = await c.query<RunRow>(
-    `insert into engine.runs (id, project_id, instance_id, run_number, definition_name, definition_version, input,
-       parent_run_id, parent_command_id, parent_close_policy, root_run_id, child_depth, continued_from_run_id)
-     values ($13, $1, $2, $3, $4, $5, $6::jsonb, $7, $8, $9, coalesce($10::uuid, $13::uuid), $11, $12)
-     returning *`,
-    [
+    prepared(text, [
       r.projectId,
-      r.instanceId,
+      r.instanceId ?? null,
       r.runNumber,
       r.definitionName,
       r.definitionVersion,
@@ -56,13 +73,21 @@ export async function createRun(c: Client, r: NewRun): Promise<RunRow> {
       r.parent ? r.parent.depth : 0,
       r.continuedFrom ?? null,
       id,
-    ],
+      ...(r.instanceId ? [] : [r.instanceKey]),
+    ]),
   )
-  const run = rows[0]!
-  await appendEvents(c, run, [{ type: 'workflow.started', payload: startedPayload(r), createdAt: r.startedAt }])
-  if (r.activate !== false) await enqueueActivation(c, run)
+  const run = rows[0]
+  if (!run || r.selfActivated) return run
+  await appendEvents(c, run, [startedEvent(r)])
+  await enqueueActivation(c, run)
   return run
 }
+
+export const startedEvent = (r: Parameters<typeof startedPayload>[0] & { startedAt?: Date }): NewEvent => ({
+  type: 'workflow.started',
+  payload: startedPayload(r),
+  createdAt: r.startedAt,
+})
 
 /** Stops a run's open work: tasks cancelled, timers cancelled, pending signals discarded. */
 async function stopOpenWork(c: Client, runId: string, signalsTo: 'discarded' | 'carried_over'): Promise<void> {
@@ -72,7 +97,13 @@ async function stopOpenWork(c: Client, runId: string, signalsTo: 'discarded' | '
 }
 
 /** Moves a locked, non-terminal run to its terminal state and tells whoever depends on it. */
-export async function closeRun(c: Client, run: RunRow, outcome: Outcome | { kind: 'terminated' }, opts: { bumpVersion?: boolean } = {}): Promise<RunRow | null> {
+export async function closeRun(
+  c: Client,
+  run: RunRow,
+  outcome: Outcome | { kind: 'terminated' },
+  /** `preceding`: events of the same commit that go before the closing one, in the same append. */
+  opts: { bumpVersion?: boolean; preceding?: NewEvent[] } = {},
+): Promise<RunRow | null> {
   const payload: Record<string, unknown> =
     outcome.kind === 'completed'
       ? { result: outcome.result }
@@ -92,7 +123,7 @@ export async function closeRun(c: Client, run: RunRow, outcome: Outcome | { kind
           ? { code: 'terminated', message: 'run terminated by operator' }
           : { code: null, message: null }
   // One round trip: the closing event and the run's terminal state.
-  await appendEvents(c, run, [{ type: `workflow.${outcome.kind}`, payload }], {
+  await appendEvents(c, run, [...(opts.preceding ?? []), { type: `workflow.${outcome.kind}`, payload }], {
     set: (p) =>
       `status = ${p(outcome.kind)}, result = ${p(outcome.kind === 'completed' ? JSON.stringify(outcome.result ?? null) : null)}::jsonb,
        error_code = ${p(error.code)}, error_message = ${p(error.message)}, waiting_for = null, completed_at = now()` +

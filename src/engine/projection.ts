@@ -176,37 +176,39 @@ async function projectEvents(c: pg.PoolClient, run: RunRow, events: Projected[])
   await pq(c, finalSql, finalParams)
 }
 
-async function openTrace(c: pg.PoolClient, run: RunRow, p: Record<string, unknown>, change: number): Promise<string> {
+async function openTrace(c: pg.PoolClient, run: RunRow, p: Record<string, unknown>, change: number): Promise<void> {
   const instanceKey = String(p.instance_key ?? '')
-  const { rows: session } = await pq<{ id: string }>(c,
-    `insert into sessions (project_id, external_id, name) values ($1, $2, $3)
-     on conflict (project_id, external_id) do update set last_activity_at = now(), updated_at = now() returning id`,
-    [run.project_id, instanceKey, instanceKey],
-  )
   const engine = { run_id: run.id, instance_key: instanceKey, definition_name: run.definition_name, definition_version: run.definition_version, run_number: run.run_number }
-  const { rows } = await pq<{ id: string }>(c,
-    `insert into traces (project_id, session_id, trace_id, name, metadata, input, status, status_explicit, start_time, change_seq,
-       engine_run_id, engine_instance_key, engine_definition_name, engine_definition_version, engine_run_status, engine_parent_run_id, engine_root_run_id)
-     values ($1, $2, $3, $4, $5::jsonb, $6::jsonb, 'running', true, now(), $7, $8, $9, $10, $11, (select status from engine.runs where id = $8), $12, $13)
-     on conflict (project_id, trace_id) do update set updated_at = now() returning id`,
+  // One round trip: the instance's session, the run's trace and its root span.
+  await pq(
+    c,
+    `with s as (
+       insert into sessions (project_id, external_id, name) values ($1, $2, $2)
+       on conflict (project_id, external_id) do update set last_activity_at = now(), updated_at = now() returning id),
+     tr as (
+       insert into traces (project_id, session_id, trace_id, name, metadata, input, status, status_explicit, start_time, change_seq,
+         engine_run_id, engine_instance_key, engine_definition_name, engine_definition_version, engine_run_status, engine_parent_run_id, engine_root_run_id)
+       select $1, s.id, $3, $4, $5::jsonb, $6::jsonb, 'running', true, now(), $7, $8, $2, $4, $9, (select status from engine.runs where id = $8), $10::uuid, $11::uuid
+       from s
+       on conflict (project_id, trace_id) do update set updated_at = now() returning id)
+     insert into spans (project_id, trace_id, span_id, parent_span_id, name, type, status, start_time, input, metadata, change_seq, first_change_seq)
+     select $1, tr.id, $12, null, $4, 'chain', 'running', now(), $6::jsonb, '{}'::jsonb, $7, $7 from tr
+     on conflict (trace_id, span_id) do nothing`,
     [
       run.project_id,
-      session[0]!.id,
+      instanceKey,
       traceIdOf(run.id),
       run.definition_name,
       JSON.stringify({ engine: { ...engine, continued_from_run_id: run.continued_from_run_id, parent_run_id: run.parent_run_id } }),
       JSON.stringify(p.input ?? null),
       change,
       run.id,
-      instanceKey,
-      run.definition_name,
       run.definition_version,
       run.parent_run_id,
       run.root_run_id,
+      rootSpan(run.id),
     ],
   )
-  await upsertSpan(c, run, rootSpan(run.id), run.definition_name, { input: p.input ?? null, type: 'chain', parent: null }, change)
-  return rows[0]!.id
 }
 
 async function upsertSpan(
