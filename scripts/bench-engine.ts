@@ -32,7 +32,7 @@ const SIGNALS = Number(process.env.BENCH_SIGNALS ?? 50)
 const TIMERS = Number(process.env.BENCH_TIMERS ?? 40)
 const RAW_JOBS = Number(process.env.BENCH_RAW_JOBS ?? 3000)
 const RUN_DBOS = process.env.BENCH_DBOS !== '0'
-const CONCURRENCY = 10
+const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 10)
 const logger = createLogger({ level: 'warn', format: 'pretty' })
 
 const noop = defineActivity('bench.noop', async (n: number) => n)
@@ -142,7 +142,7 @@ async function main() {
   await admin.query(`create database ${dbName}`)
   const url = new URL(adminUrl)
   url.pathname = '/' + dbName
-  const pool = new pg.Pool({ connectionString: url.toString(), max: 20 })
+  const pool = new pg.Pool({ connectionString: url.toString(), max: Number(process.env.BENCH_POOL ?? 20) })
   pool.on('error', () => {})
   const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) })
   try {

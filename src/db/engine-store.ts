@@ -133,10 +133,15 @@ export interface AppendOptions {
    * it (a task, a timer, a signal or child wait). Ignored with `wake`.
    */
   unwake?: boolean
+  /**
+   * More writes in the same statement: CTE definitions (`name as (...)`, comma-separated) and
+   * expressions for the statement's `returning`, whose values appendEvents returns.
+   */
+  with?: (param: (value: unknown) => string) => { ctes: string; returning: string }
 }
 
-export async function appendEvents(c: Client, run: RunRow, events: NewEvent[], opts: AppendOptions = {}): Promise<number[]> {
-  if (events.length === 0) return []
+export async function appendEvents(c: Client, run: RunRow, events: NewEvent[], opts: AppendOptions = {}): Promise<Record<string, unknown> | undefined> {
+  if (events.length === 0) return undefined
   const pending = openTransactions.get(c)
   if (!pending) throw new Error('appendEvents must run inside withTx')
   const first = run.last_seq + 1
@@ -160,16 +165,18 @@ export async function appendEvents(c: Client, run: RunRow, events: NewEvent[], o
     : unwake
       ? `, j as (select graphile_worker.remove_job(${param(`run:${run.id}`)}) as x)`
       : ''
-  const text = `with h as (insert into engine.history (project_id, run_id, sequence_no, event_type, payload, created_at) values ${values.join(', ')} returning 1)${job}
-     update engine.runs set last_seq = ${lastSeq}, updated_at = now()${extra} where id = $2${wake || unwake ? ' returning (select count(*) from j) as jobs' : ''}`
+  const more = opts.with?.(param)
+  const returning = [wake || unwake ? '(select count(*) from j) as jobs' : '', more?.returning ?? ''].filter(Boolean)
+  const text = `with h as (insert into engine.history (project_id, run_id, sequence_no, event_type, payload, created_at) values ${values.join(', ')} returning 1)${job}${more ? `, ${more.ctes}` : ''}
+     update engine.runs set last_seq = ${lastSeq}, updated_at = now()${extra} where id = $2${returning.length ? ` returning ${returning.join(', ')}` : ''}`
   // Few events: one of a handful of shapes, worth preparing. Long batches stay one-off.
-  await c.query(events.length <= 6 ? prepared(text, params) : { text, values: params })
+  const { rows } = await c.query(events.length <= 6 ? prepared(text, params) : { text, values: params })
   run.last_seq += events.length
   const entry = pending.get(run.id) ?? { run, events: [] }
   entry.run = run
   entry.events.push(...events.map((e, i) => ({ seq: first + i, type: e.type, payload: e.payload })))
   pending.set(run.id, entry)
-  return events.map((_, i) => first + i)
+  return rows[0]
 }
 
 export const workflowTask = (name: string, version: string) => `continua.workflow.${name}@${version}`

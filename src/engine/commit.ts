@@ -82,14 +82,20 @@ export async function commitLocked(c: Client, run: RunRow, d: Decision, prefix: 
     await closeRun(c, run, d.outcome, { bumpVersion: true, preceding: events })
     return { ok: true, closed: true, timers: [], tasks: [], lastSeq: run.last_seq }
   }
+  // The usual step asks only for activities: their tasks are created in the append statement too.
+  const activities = d.commands.filter((cmd): cmd is ActivityCommand => cmd.kind === 'activity')
+  const tasksInAppend = folded && activities.length > 0 && d.commands.every((cmd) => cmd.kind === 'activity' || cmd.kind === 'side_effect')
+  const tasks: ClaimedTask[] = []
   if (folded) {
-    await appendEvents(c, run, events, {
+    const row = await appendEvents(c, run, events, {
       set: (p) => `status = 'waiting', waiting_for = ${p(JSON.stringify(d.waitingFor))}::jsonb, activation_version = activation_version + 1`,
       wake: wakeNow,
       // This activation consumed what its job was queued for; the new commands move the run next.
       unwake: true,
+      with: tasksInAppend ? (p) => activityTaskCtes(p, activities.map((cmd) => taskSpec(cmd, eager))) : undefined,
     })
     run.status = 'waiting'
+    if (tasksInAppend) tasks.push(...claimedTasks(row?.tasks))
   } else await appendEvents(c, run, events)
   // How far the execution has now seen: through its own new events if nothing arrived while
   // it ran; otherwise only what it read (what arrived is news to it, and its own events that
@@ -97,10 +103,10 @@ export async function commitLocked(c: Client, run: RunRow, d: Decision, prefix: 
   const ownLastSeq = wakeNow ? d.lastSeq : run.last_seq
 
   const timers: Array<{ id: string; dueAt: Date }> = []
-  const tasks: ClaimedTask[] = []
   let wake = wakeNow
   for (const cmd of d.commands) {
     if (cmd.kind === 'activity') {
+      if (tasksInAppend) continue
       const local = (cmd.options.target ?? 'local') === 'local'
       const owner = local && eager?.reserve(cmd.activityType) ? eager.owner : null
       const claimed = await createActivityTask(c, run, cmd, owner)
@@ -127,6 +133,64 @@ export async function commitLocked(c: Client, run: RunRow, d: Decision, prefix: 
   run.status = 'waiting'
   if (wake) await wakeRun(c, run)
   return { ok: true, closed: false, timers, tasks, lastSeq: ownLastSeq }
+}
+
+type ActivityCommand = Extract<Command, { kind: 'activity' }>
+
+interface TaskSpec {
+  command_id: number
+  activity_key: string
+  activity_type: string
+  input: unknown
+  execution_target: string
+  retry_policy: unknown
+  timeouts: unknown
+  owner: string | null
+}
+
+/** What a task row needs; `owner` set when the committing worker claims it to run at once. */
+function taskSpec(cmd: ActivityCommand, eager: EagerClaim | undefined): TaskSpec {
+  const target = cmd.options.target ?? 'local'
+  return {
+    command_id: cmd.id,
+    activity_key: activityKey(cmd.id),
+    activity_type: cmd.activityType,
+    input: cmd.input ?? null,
+    execution_target: target,
+    retry_policy: resolveRetry(cmd.options.retry),
+    timeouts: {
+      start_to_close_ms: cmd.options.startToCloseTimeout ?? null,
+      schedule_to_close_ms: cmd.options.scheduleToCloseTimeout ?? null,
+      heartbeat_ms: cmd.options.heartbeatTimeout ?? null,
+    },
+    owner: target === 'local' && eager?.reserve(cmd.activityType) ? eager.owner : null,
+  }
+}
+
+/**
+ * CTEs that create the tasks (claimed ones without a queue job, like createActivityTask) inside
+ * another statement; its `returning` hands back the claimed rows as `tasks`.
+ */
+function activityTaskCtes(param: (value: unknown) => string, specs: TaskSpec[]): { ctes: string; returning: string } {
+  return {
+    ctes: `tk as (
+       insert into engine.activity_tasks (project_id, run_id, command_id, activity_key, activity_type, input, execution_target, retry_policy, timeouts,
+         status, attempt, owner, claimed_at)
+       select $1, $2, x.command_id, x.activity_key, x.activity_type, x.input, x.execution_target, x.retry_policy, x.timeouts,
+         case when x.owner is null then 'queued' else 'claimed' end, case when x.owner is null then 0 else 1 end, x.owner,
+         case when x.owner is null then null else now() end
+       from json_to_recordset(${param(JSON.stringify(specs))}::json) as x(command_id int, activity_key text, activity_type text, input jsonb,
+         execution_target text, retry_policy jsonb, timeouts jsonb, owner text)
+       on conflict (run_id, command_id) do nothing returning ${TASK_COLUMNS.join(', ')}),
+     tj as (
+       select graphile_worker.add_job(${param(activityTask(''))} || tk.activity_type, json_build_object('task_id', tk.id::text), job_key => 'task:' || tk.id::text, max_attempts => 25)
+       from tk where tk.execution_target = 'local' and tk.owner is null)`,
+    returning: `(select coalesce(json_agg(tk) filter (where tk.owner is not null), '[]'::json) from tk) as tasks, (select count(*) from tj) as task_jobs`,
+  }
+}
+
+function claimedTasks(rows: unknown): ClaimedTask[] {
+  return ((rows as Array<ClaimedTask & { scheduled_at: string }> | undefined) ?? []).map((t) => ({ ...t, scheduled_at: new Date(t.scheduled_at) }))
 }
 
 function commandEvent(cmd: Command): NewEvent {

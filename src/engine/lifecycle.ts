@@ -122,27 +122,26 @@ export async function closeRun(
         : outcome.kind === 'terminated'
           ? { code: 'terminated', message: 'run terminated by operator' }
           : { code: null, message: null }
-  // One round trip: the closing event and the run's terminal state.
-  await appendEvents(c, run, [...(opts.preceding ?? []), { type: `workflow.${outcome.kind}`, payload }], {
+  const continued = outcome.kind === 'continued_as_new'
+  // One round trip: the closing event, the run's terminal state, its open work stopped (tasks,
+  // timers, pending signals), its instance closed (unless the run continues as new), and its open
+  // children listed for the parent-close policy.
+  const row = await appendEvents(c, run, [...(opts.preceding ?? []), { type: `workflow.${outcome.kind}`, payload }], {
     set: (p) =>
       `status = ${p(outcome.kind)}, result = ${p(outcome.kind === 'completed' ? JSON.stringify(outcome.result ?? null) : null)}::jsonb,
        error_code = ${p(error.code)}, error_message = ${p(error.message)}, waiting_for = null, completed_at = now()` +
       (opts.bumpVersion ? ', activation_version = activation_version + 1' : ''),
+    with: (p) => ({
+      ctes: `ca as (update engine.activity_tasks set status = 'cancelled', completed_at = now() where run_id = $2 and status in ('queued', 'claimed') returning 1),
+       ct as (update engine.timers set status = 'cancelled' where run_id = $2 and status = 'pending' returning 1),
+       cs as (update engine.signals set status = ${p(continued ? 'carried_over' : 'discarded')} where run_id = $2 and status = 'pending' returning 1),
+       ci as (update engine.instances set status = ${p(outcome.kind)}, updated_at = now() where id = ${p(run.instance_id)}::uuid and not ${p(continued)}::boolean returning 1)`,
+      returning: `(select coalesce(json_agg(json_build_object('id', k.id, 'parent_close_policy', k.parent_close_policy)), '[]'::json) from engine.runs k
+         where k.parent_run_id = $2 and k.status not in ('completed', 'failed', 'cancelled', 'terminated', 'continued_as_new')) as children`,
+    }),
   })
   run.status = outcome.kind
-  const continued = outcome.kind === 'continued_as_new'
-  // One round trip: stop open work (tasks, timers, pending signals), close the instance (unless the
-  // run continues as new), and list the open children for the parent-close policy.
-  const { rows: children } = await c.query<{ id: string; parent_close_policy: string }>(
-    `with a as (update engine.activity_tasks set status = 'cancelled', completed_at = now() where run_id = $1 and status in ('queued', 'claimed') returning 1),
-     tm as (update engine.timers set status = 'cancelled' where run_id = $1 and status = 'pending' returning 1),
-     s as (update engine.signals set status = $2 where run_id = $1 and status = 'pending' returning 1),
-     i as (update engine.instances set status = $4, updated_at = now() where id = $3 and not $5::boolean returning 1)
-     select id, parent_close_policy from engine.runs
-     where parent_run_id = $1 and status not in ('completed', 'failed', 'cancelled', 'terminated', 'continued_as_new')`,
-    [run.id, continued ? 'carried_over' : 'discarded', run.instance_id, outcome.kind, continued],
-  )
-  await applyParentClosePolicy(c, children)
+  await applyParentClosePolicy(c, (row?.children ?? []) as Array<{ id: string; parent_close_policy: string }>)
 
   if (continued) return continueAsNew(c, run, outcome.input)
   if (run.parent_run_id) await notifyParent(c, run, outcome.kind, outcome.kind === 'completed' ? outcome.result : null, error)

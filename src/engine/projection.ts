@@ -65,7 +65,12 @@ async function projectEvents(c: pg.PoolClient, run: RunRow, events: Projected[])
   const opens: Array<{ span_id: string; name: string; input: unknown; metadata: unknown }> = []
   const closes: Array<{ span_id: string; status: string; message: string | null; output: unknown }> = []
   const touched = new Set<string>()
+  // Whether this flush wrote rows with the placeholder change number outside the final statement.
+  let direct = false
+  // A run end the final statement applies itself (trace and root span closed, open spans failed).
+  let end: { status: string; output: unknown; message: string | null } | null = null
   const flushOpens = async () => {
+    if (opens.length) direct = true
     for (const o of opens.splice(0)) await upsertSpan(c, run, o.span_id, o.name, { input: o.input, attempt: 1 }, change)
   }
 
@@ -79,13 +84,17 @@ async function projectEvents(c: pg.PoolClient, run: RunRow, events: Projected[])
 
     switch (ev.type) {
       case 'workflow.started':
+        direct = true
         await openTrace(c, run, p, change)
         ev0('state_change', `run ${run.run_number} started`, { run_number: run.run_number })
         break
       case 'activity.scheduled':
       {
         const span = activitySpan(run.id, p.activity_key, 1)
-        if (touched.has(span)) await upsertSpan(c, run, span, String(p.activity_type), { input: p.input, attempt: 1 }, change)
+        if (touched.has(span)) {
+          direct = true
+          await upsertSpan(c, run, span, String(p.activity_type), { input: p.input, attempt: 1 }, change)
+        }
         else opens.push({ span_id: span, name: String(p.activity_type), input: p.input ?? null, metadata: { engine_attempt: 1 } })
         touched.add(span)
       }
@@ -94,6 +103,7 @@ async function projectEvents(c: pg.PoolClient, run: RunRow, events: Projected[])
       case 'activity.retry_scheduled': {
         const n = Number(p.failed_attempt)
         await flushOpens()
+        direct = true
         await closeSpan(c, run, activitySpan(run.id, p.activity_key, n), 'failed', { error_code: p.error_code, error_message: p.error_message }, String(p.error_message ?? ''), change)
         await upsertSpan(c, run, activitySpan(run.id, p.activity_key, n + 1), String(p.activity_type), { attempt: n + 1, next_available_at: p.next_available_at }, change)
         touched.add(activitySpan(run.id, p.activity_key, n)).add(activitySpan(run.id, p.activity_key, n + 1))
@@ -107,6 +117,7 @@ async function projectEvents(c: pg.PoolClient, run: RunRow, events: Projected[])
         const close = { span_id: span, status: ok ? 'completed' : 'failed', output: ok ? (p.output ?? null) : { error_code: p.error_code, error_message: p.error_message }, message: ok ? null : String(p.error_message ?? '') }
         if (touched.has(span)) {
           await flushOpens()
+          direct = true
           await closeSpan(c, run, span, close.status as 'completed' | 'failed', close.output, close.message, change)
         } else closes.push(close)
         touched.add(span)
@@ -129,9 +140,11 @@ async function projectEvents(c: pg.PoolClient, run: RunRow, events: Projected[])
       default:
         if (TERMINAL_TRACE_STATUS[ev.type]) {
           terminal = true
-          await flushOpens()
-          for (const x of closes.splice(0)) await closeSpan(c, run, x.span_id, x.status as 'completed' | 'failed', x.output, x.message, change)
-          await closeTrace(c, run, ev.type, p, change)
+          if (direct || opens.length) {
+            await flushOpens()
+            for (const x of closes.splice(0)) await closeSpan(c, run, x.span_id, x.status as 'completed' | 'failed', x.output, x.message, change)
+            await closeTrace(c, run, ev.type, p, change)
+          } else end = endOf(ev.type, p) // the common end: no extra round trips
           ev0('state_change', ev.type.replace('workflow.', 'run '), p, TERMINAL_TRACE_STATUS[ev.type] === 'failed' ? 'error' : 'info')
         } else {
           ev0('custom', ev.type, { ...p, __continua_original_event_type: ev.type })
@@ -165,14 +178,41 @@ async function projectEvents(c: pg.PoolClient, run: RunRow, events: Projected[])
      sp as (
        update spans s set change_seq = n.last_seq, first_change_seq = case when s.first_change_seq = ${PENDING_CHANGE} then n.last_seq else s.first_change_seq end
        from t, n where s.trace_id = t.id and s.change_seq = ${PENDING_CHANGE} returning 1),
-     upd as (update traces tr set change_seq = n.last_seq, updated_at = now() from t, n where tr.id = t.id returning tr.id, n.last_seq),
+     upd as (
+       update traces tr set change_seq = n.last_seq, updated_at = now(), status = coalesce($10, tr.status),
+         output = case when $10 is null then tr.output else $11::jsonb end,
+         end_time = case when $10 is null then tr.end_time else now() end,
+         duration_ms = case when $10 is null then tr.duration_ms else (extract(epoch from now() - tr.start_time) * 1000)::bigint end
+       from t, n where tr.id = t.id returning tr.id, n.last_seq),
+     rs as (
+       update spans s set status = case when s.span_id = $8 then $10 else 'failed' end,
+         status_message = case when s.span_id = $8 then $12 else 'run ended' end,
+         output = case when s.span_id = $8 then $11::jsonb else s.output end, end_time = now(),
+         duration_ms = case when s.span_id = $8 then (extract(epoch from now() - s.start_time) * 1000)::bigint else s.duration_ms end,
+         change_seq = n.last_seq, updated_at = now()
+       from t, n where $10 is not null and s.trace_id = t.id and (s.span_id = $8 or s.status = 'running')
+         and s.span_id not in (select x.span_id from json_to_recordset($9::json) as x(span_id text))
+       returning 1),
      job as (
        select graphile_worker.add_job($4, json_build_object('trace_id', t.id::text), run_at => now() + interval '200 milliseconds',
          job_key => 'trace_rollup:' || t.id::text, max_attempts => 10)
        from t where $5::boolean)
-     select (select count(*) from op) as opened, (select count(*) from cl) as closed, (select count(*) from job) as jobs, (select count(*) from ins) as events, (select count(*) from sp) as spans,
+     select (select count(*) from op) as opened, (select count(*) from cl) as closed, (select count(*) from job) as jobs, (select count(*) from ins) as events, (select count(*) from sp) as spans, (select count(*) from rs) as ended,
        (select count(pg_notify($6, json_build_object('p', $1::text, 't', json_build_array(upd.id), 's', upd.last_seq)::text)) from upd) as notified`
-  const finalParams = [run.project_id, traceIdOf(run.id), JSON.stringify(out), ROLLUP_TASK, terminal, CHANGES_CHANNEL, JSON.stringify(opens), rootSpan(run.id), JSON.stringify(closes)]
+  const finalParams = [
+    run.project_id,
+    traceIdOf(run.id),
+    JSON.stringify(out),
+    ROLLUP_TASK,
+    terminal,
+    CHANGES_CHANNEL,
+    JSON.stringify(opens),
+    rootSpan(run.id),
+    JSON.stringify(closes),
+    end?.status ?? null,
+    end ? JSON.stringify(end.output) : null,
+    end?.message ?? null,
+  ]
   await pq(c, finalSql, finalParams)
 }
 
@@ -247,9 +287,15 @@ async function closeSpan(c: pg.PoolClient, run: RunRow, spanId: string, status: 
   )
 }
 
-async function closeTrace(c: pg.PoolClient, run: RunRow, type: string, p: Record<string, unknown>, change: number): Promise<void> {
+/** How a run's end shows on its trace and root span. */
+function endOf(type: string, p: Record<string, unknown>): { status: string; output: unknown; message: string | null } {
   const status = TERMINAL_TRACE_STATUS[type]!
   const output = type === 'workflow.completed' ? (p.result ?? null) : type === 'workflow.continued_as_new' ? { continued_as_new: true, input: p.input ?? null } : { error_code: p.error_code ?? type.slice(9), error_message: p.error_message ?? null, status: type.slice(9) }
+  return { status, output, message: status === 'failed' ? String(p.error_message ?? type) : null }
+}
+
+async function closeTrace(c: pg.PoolClient, run: RunRow, type: string, p: Record<string, unknown>, change: number): Promise<void> {
+  const { status, output } = endOf(type, p)
   // One round trip: the trace, its root span, and activities still open when the run ended
   // (cancel, terminate, continue-as-new). Each CTE updates different rows.
   await pq(c,
