@@ -183,14 +183,16 @@ async function projectEvents(c: pg.PoolClient, run: RunRow, events: Projected[])
          output = case when $10 is null then tr.output else $11::jsonb end,
          end_time = case when $10 is null then tr.end_time else now() end,
          duration_ms = case when $10 is null then tr.duration_ms else (extract(epoch from now() - tr.start_time) * 1000)::bigint end
-       from t, n where tr.id = t.id returning tr.id, n.last_seq),
+       -- The trace row itself changes only when written in this flush (placeholder) or at the end:
+       -- rewriting it on every step would touch all of its indexes for nothing.
+       from t, n where tr.id = t.id and (tr.change_seq = ${PENDING_CHANGE} or $10::text is not null) returning tr.id, n.last_seq),
      rs as (
        update spans s set status = case when s.span_id = $8 then $10 else 'failed' end,
          status_message = case when s.span_id = $8 then $12 else 'run ended' end,
          output = case when s.span_id = $8 then $11::jsonb else s.output end, end_time = now(),
          duration_ms = case when s.span_id = $8 then (extract(epoch from now() - s.start_time) * 1000)::bigint else s.duration_ms end,
          change_seq = n.last_seq, updated_at = now()
-       from t, n where $10 is not null and s.trace_id = t.id and (s.span_id = $8 or s.status = 'running')
+       from t, n where $10::text is not null and s.trace_id = t.id and (s.span_id = $8 or s.status = 'running')
          and s.span_id not in (select x.span_id from json_to_recordset($9::json) as x(span_id text))
        returning 1),
      job as (
@@ -198,7 +200,8 @@ async function projectEvents(c: pg.PoolClient, run: RunRow, events: Projected[])
          job_key => 'trace_rollup:' || t.id::text, max_attempts => 10)
        from t where $5::boolean)
      select (select count(*) from op) as opened, (select count(*) from cl) as closed, (select count(*) from job) as jobs, (select count(*) from ins) as events, (select count(*) from sp) as spans, (select count(*) from rs) as ended,
-       (select count(pg_notify($6, json_build_object('p', $1::text, 't', json_build_array(upd.id), 's', upd.last_seq)::text)) from upd) as notified`
+       (select count(pg_notify($6, json_build_object('p', $1::text, 't', json_build_array(t.id), 's', n.last_seq)::text)) from t, n) as notified,
+       (select count(*) from upd) as trace_rows`
   const finalParams = [
     run.project_id,
     traceIdOf(run.id),
