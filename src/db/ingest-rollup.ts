@@ -35,9 +35,8 @@ export interface RollupInputs {
   max_end: Date | null
 }
 
-export async function traceProject(trx: Transaction<DB>, traceId: string): Promise<string | undefined> {
-  const row = await trx.selectFrom('traces').select('project_id').where('id', '=', traceId).executeTakeFirst()
-  return row?.project_id
+export async function traceProject(trx: Transaction<DB>, traceId: string): Promise<{ project_id: string; trace_id: string } | undefined> {
+  return trx.selectFrom('traces').select(['project_id', 'trace_id']).where('id', '=', traceId).executeTakeFirst()
 }
 
 /** The trace row (locked) with fresh aggregates of its spans and events; undefined if gone. */

@@ -29,16 +29,29 @@ export async function upsertSessions(trx: Trx, projectId: string, rows: SessionR
 }
 
 /**
- * Takes `count` numbers from the project's change counter and returns the first. The counter row
- * stays locked until commit, so numbers become visible in commit order.
+ * Takes `count` consecutive change numbers valid in every one of the given traces (external ids)
+ * and returns the first. The traces' counter rows stay locked until commit, so within a trace
+ * numbers become visible in commit order. Rows are locked in id order, as every writer does.
  */
-export async function allocateChangeSeqs(trx: Trx, projectId: string, count: number): Promise<number> {
-  const { rows } = await sql<{ last_seq: number }>`
-    insert into project_change_counters as c (project_id, last_seq) values (${projectId}::uuid, ${count})
-    on conflict (project_id) do update set last_seq = c.last_seq + excluded.last_seq
-    returning last_seq
+export async function allocateChangeSeqs(trx: Trx, projectId: string, traceIds: string[], count: number): Promise<number> {
+  const ids = [...new Set(traceIds)].sort()
+  // A new counter starts above every number the old per-project counter handed out.
+  await sql`
+    insert into trace_change_counters (project_id, trace_id, last_seq)
+    select ${projectId}::uuid, t, coalesce((select last_seq from project_change_counters where project_id = ${projectId}::uuid), 0)
+    from unnest(${ids}::text[]) as t order by t
+    on conflict (project_id, trace_id) do nothing
   `.execute(trx)
-  return Number(rows[0]!.last_seq) - count + 1
+  const { rows } = await sql<{ base: string }>`
+    with l as (
+      select last_seq from trace_change_counters where project_id = ${projectId}::uuid and trace_id = any(${ids}::text[])
+      order by trace_id for update),
+    b as (select max(last_seq) + 1 as base from l)
+    update trace_change_counters c set last_seq = b.base + ${count} - 1 from b
+    where c.project_id = ${projectId}::uuid and c.trace_id = any(${ids}::text[])
+    returning b.base
+  `.execute(trx)
+  return Number(rows[0]!.base)
 }
 
 export async function upsertTraces(trx: Trx, projectId: string, rows: TraceRec[], seqBase: number): Promise<Array<{ id: string; trace_id: string }>> {

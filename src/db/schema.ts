@@ -46,6 +46,12 @@ export interface ProjectChangeCountersTable {
   last_seq: Int8
 }
 
+export interface TraceChangeCountersTable {
+  project_id: string
+  trace_id: string
+  last_seq: Int8
+}
+
 export interface SessionsTable {
   id: Generated<string>
   project_id: string
@@ -227,6 +233,7 @@ export interface DB extends EngineTables {
   api_keys: ApiKeysTable
   continua_migrations: MigrationsTable
   project_change_counters: ProjectChangeCountersTable
+  trace_change_counters: TraceChangeCountersTable
   sessions: SessionsTable
   traces: TracesTable
   spans: SpansTable

@@ -156,8 +156,9 @@ async function projectEvents(c: pg.PoolClient, run: RunRow, events: Projected[])
   // rollup job, the change notice.
   const finalSql =
     `with n as (
-       insert into project_change_counters as pc (project_id, last_seq) values ($1, 1)
-       on conflict (project_id) do update set last_seq = pc.last_seq + 1 returning last_seq),
+       insert into trace_change_counters as tc (project_id, trace_id, last_seq)
+       values ($1, $2, coalesce((select last_seq from project_change_counters where project_id = $1), 0) + 1)
+       on conflict (project_id, trace_id) do update set last_seq = tc.last_seq + 1 returning last_seq),
      t as (select id from traces where project_id = $1 and trace_id = $2),
      op as (
        insert into spans (project_id, trace_id, span_id, parent_span_id, name, type, status, start_time, input, metadata, change_seq, first_change_seq)

@@ -9,11 +9,11 @@ import type { DB } from '../db/schema.js'
 
 export async function rollupTrace(db: Kysely<DB>, traceId: string): Promise<'updated' | 'unchanged' | 'missing'> {
   return db.transaction().execute(async (trx) => {
-    // Lock order as in ingest: the project's change counter first, then the trace row. The other
+    // Lock order as in ingest: the trace's change counter first, then the trace row. The other
     // order could deadlock against a batch writing this trace.
-    const projectId = await traceProject(trx, traceId)
-    if (!projectId) return 'missing'
-    const seq = await allocateChangeSeqs(trx, projectId, 1)
+    const owner = await traceProject(trx, traceId)
+    if (!owner) return 'missing'
+    const seq = await allocateChangeSeqs(trx, owner.project_id, [owner.trace_id], 1)
     const inputs = await loadRollupInputs(trx, traceId)
     if (!inputs) return 'missing'
     const next = computeRollup(inputs)

@@ -31,9 +31,9 @@ export interface WriteResult {
 
 export async function writePrepared(trx: Transaction<DB>, projectId: string, batch: PreparedBatch): Promise<WriteResult> {
   await upsertSessions(trx, projectId, batch.sessions)
-  // Taken before the row writes: the counter row stays locked to commit, which also serialises
-  // concurrent batches of one project and so rules out lock-order deadlocks between them.
-  const seqBase = batch.seqCount > 0 ? await allocateChangeSeqs(trx, projectId, batch.seqCount) : 0
+  // Taken before the row writes: the touched traces' counter rows stay locked to commit, so
+  // batches writing the same trace go one after the other (and lock rows in the same order).
+  const seqBase = batch.seqCount > 0 ? await allocateChangeSeqs(trx, projectId, batch.traces.map((t) => t.trace_id), batch.seqCount) : 0
   const traceRows = await upsertTraces(trx, projectId, batch.traces, seqBase)
   const traceUuid = new Map(traceRows.map((r) => [r.trace_id, r.id]))
   const needSpanIds = batch.originals.some((o) => o.owner_kind === 'span')

@@ -62,10 +62,11 @@ export class Fixtures {
     readonly projectId: string,
   ) {}
 
-  async nextSeq(): Promise<number> {
+  /** The next change number of a trace (its external id), as the write paths take them. */
+  async nextSeq(traceId: string): Promise<number> {
     const res = await sql<{ last_seq: string }>`
-      insert into project_change_counters (project_id, last_seq) values (${this.projectId}, 1)
-      on conflict (project_id) do update set last_seq = project_change_counters.last_seq + 1
+      insert into trace_change_counters as c (project_id, trace_id, last_seq) values (${this.projectId}, ${traceId}, 1)
+      on conflict (project_id, trace_id) do update set last_seq = c.last_seq + 1
       returning last_seq`.execute(this.db)
     return Number(res.rows[0]!.last_seq)
   }
@@ -92,7 +93,7 @@ export class Fixtures {
   }
 
   async trace(t: TraceInput): Promise<TraceRow> {
-    const seq = await this.nextSeq()
+    const seq = await this.nextSeq(t.trace_id)
     const duration = t.duration_ms ?? (t.start && t.end ? Date.parse(t.end) - Date.parse(t.start) : null)
     return this.db
       .insertInto('traces')
@@ -131,7 +132,7 @@ export class Fixtures {
   }
 
   async span(trace: TraceRow, s: SpanInput): Promise<SpanRow> {
-    const seq = await this.nextSeq()
+    const seq = await this.nextSeq(trace.trace_id)
     return this.db
       .insertInto('spans')
       .values({
@@ -164,7 +165,7 @@ export class Fixtures {
 
   /** Updates a span as a later ingest batch would: a new change_seq, first_change_seq kept. */
   async finishSpan(trace: TraceRow, spanId: string, status: 'completed' | 'failed', end: string): Promise<number> {
-    const seq = await this.nextSeq()
+    const seq = await this.nextSeq(trace.trace_id)
     await this.db
       .updateTable('spans')
       .set({ status, end_time: end, change_seq: seq, updated_at: new Date() })
@@ -175,7 +176,7 @@ export class Fixtures {
   }
 
   async event(trace: TraceRow, e: EventInput): Promise<{ id: string; change_seq: number }> {
-    const seq = await this.nextSeq()
+    const seq = await this.nextSeq(trace.trace_id)
     const row = await this.db
       .insertInto('span_events')
       .values({

@@ -11,7 +11,7 @@ async function snapshot(t: TestDatabase) {
     select (select count(*) from sessions)::int as sessions, (select count(*) from traces)::int as traces,
            (select count(*) from spans)::int as spans, (select count(*) from span_events)::int as events,
            (select count(*) from ingest_batches)::int as batches, (select count(*) from projects where name = 'demo')::int as demo_projects,
-           (select coalesce(max(last_seq), 0)::int from project_change_counters) as last_seq,
+           (select coalesce(max(last_seq), 0)::int from trace_change_counters) as last_seq,
            (select coalesce(sum(total_spans), 0)::int from traces where engine_run_id is null) as rolled_up_spans,
            (select count(*)::int from spans s join traces tr on tr.id = s.trace_id where tr.engine_run_id is null) as ingested_spans,
            (select count(*) from engine.runs)::int as runs,

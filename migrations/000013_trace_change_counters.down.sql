@@ -1,0 +1,1 @@
+drop table if exists trace_change_counters;
