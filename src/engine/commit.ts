@@ -91,7 +91,9 @@ export async function commitLocked(c: Client, run: RunRow, d: Decision, prefix: 
       set: (p) => `status = 'waiting', waiting_for = ${p(JSON.stringify(d.waitingFor))}::jsonb, activation_version = activation_version + 1`,
       wake: wakeNow,
       // This activation consumed what its job was queued for; the new commands move the run next.
-      unwake: true,
+      // A fold or an in-process start (prefix events) had no job: every wake comes with an event,
+      // and an event would have stopped the fold.
+      unwake: prefix.length === 0,
       with: tasksInAppend ? (p) => activityTaskCtes(p, activities.map((cmd) => taskSpec(cmd, eager))) : undefined,
     })
     run.status = 'waiting'

@@ -178,7 +178,7 @@ async function projectEvents(c: pg.PoolClient, run: RunRow, events: Projected[])
        returning 1),
      sp as (
        update spans s set change_seq = n.last_seq, first_change_seq = case when s.first_change_seq = ${PENDING_CHANGE} then n.last_seq else s.first_change_seq end
-       from t, n where s.trace_id = t.id and s.change_seq = ${PENDING_CHANGE} returning 1),
+       from t, n where $13::boolean and s.trace_id = t.id and s.change_seq = ${PENDING_CHANGE} returning 1),
      upd as (
        update traces tr set change_seq = n.last_seq, updated_at = now(), status = coalesce($10, tr.status),
          output = case when $10 is null then tr.output else $11::jsonb end,
@@ -216,6 +216,7 @@ async function projectEvents(c: pg.PoolClient, run: RunRow, events: Projected[])
     end?.status ?? null,
     end ? JSON.stringify(end.output) : null,
     end?.message ?? null,
+    direct,
   ]
   await pq(c, finalSql, finalParams)
 }
