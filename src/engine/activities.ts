@@ -62,7 +62,7 @@ export async function completeTask(pool: pg.Pool, fence: Fence, output: unknown)
 }
 
 /** The task's final write; false when the fence no longer holds. The caller holds the run lock. */
-export async function markCompleted(c: Client, task: ClaimedTask, output: unknown): Promise<boolean> {
+async function markCompleted(c: Client, task: ClaimedTask, output: unknown): Promise<boolean> {
   const { rowCount } = await c.query(
     prepared(
       `update engine.activity_tasks set status = 'completed', output = $2::jsonb, completed_at = now(), lease_expires_at = null
@@ -71,6 +71,33 @@ export async function markCompleted(c: Client, task: ClaimedTask, output: unknow
     ),
   )
   return rowCount === 1
+}
+
+/**
+ * For a local worker's completion: locks the task's run and marks the task completed if the
+ * fence (status claimed, owner, attempt) still holds, in one round trip. The run lock is taken
+ * first, as everywhere else. 'conflict' when the fence no longer holds.
+ */
+export async function completeFenced(c: Client, fence: Fence, output: unknown): Promise<{ task: ClaimedTask; run: RunRow } | 'conflict' | 'not_found'> {
+  const { rows } = await c.query<RunRow & { done_command_id: number | null; done_activity_key: string; done_activity_type: string; done_attempt: number }>(
+    prepared(
+      `with r as (
+         select ${runColumns()} from engine.runs where id = (select run_id from engine.activity_tasks where id = $1) for no key update),
+       u as (
+         update engine.activity_tasks t set status = 'completed', output = $2::jsonb, completed_at = now(), lease_expires_at = null
+         from r where t.id = $1 and t.run_id = r.id and t.status = 'claimed' and t.owner = $3 and ($4::int is null or t.attempt = $4)
+         returning t.command_id, t.activity_key, t.activity_type, t.attempt)
+       select r.*, u.command_id as done_command_id, u.activity_key as done_activity_key, u.activity_type as done_activity_type, u.attempt as done_attempt
+       from r left join u on true`,
+      [fence.taskId, JSON.stringify(output ?? null), fence.owner, fence.attempt ?? null],
+    ),
+  )
+  const row = rows[0]
+  if (!row) return 'not_found'
+  if (row.done_command_id === null) return 'conflict'
+  const { done_command_id, done_activity_key, done_activity_type, done_attempt, ...run } = row
+  const task = { id: fence.taskId, command_id: done_command_id, activity_key: done_activity_key, activity_type: done_activity_type, attempt: done_attempt } as ClaimedTask
+  return { task, run: run as RunRow }
 }
 
 /** The history event of a completed task; one shape for the plain and the folded path. */
@@ -128,7 +155,7 @@ const FENCED_TASK_SQL = `select ${runColumns('r')}, ${TASK_COLUMNS.map((k) => `t
  * One round trip: reads the task (without locking it) and locks its run (lockRun's row lock), then
  * checks the fence. The final update of the task re-checks the fence under the run lock.
  */
-export async function fencedTask(c: Client, fence: Fence): Promise<{ task: ClaimedTask; run: RunRow } | 'conflict' | 'not_found'> {
+async function fencedTask(c: Client, fence: Fence): Promise<{ task: ClaimedTask; run: RunRow } | 'conflict' | 'not_found'> {
   const { rows } = await c.query<RunRow & Record<string, unknown>>(prepared(FENCED_TASK_SQL, [fence.taskId]))
   const row = rows[0]
   if (!row) return 'not_found'

@@ -1,6 +1,6 @@
 import type pg from 'pg'
 import { activityTask, appendEvents, prepared, enqueueTimerJob, lockRun, wakeRun, withTx, type Client, type NewEvent, type RunRow } from '../db/engine-store.js'
-import { completedEvent, fencedTask, markCompleted, TASK_COLUMNS, type ClaimedTask, type Fence, type RecordResult } from './activities.js'
+import { completedEvent, completeFenced, TASK_COLUMNS, type ClaimedTask, type Fence, type RecordResult } from './activities.js'
 import { closeRun, createRunWithInstance, requestCancelLocked } from './lifecycle.js'
 import { resolveRetry } from './retry.js'
 import { isDefinitionKnown } from './workers.js'
@@ -37,12 +37,11 @@ export async function commitDecision(pool: pg.Pool, runId: string, seenVersion: 
     const prefix: NewEvent[] = []
     let run: RunRow | undefined
     if (fold) {
-      const fenced = await fencedTask(c, fold.fence)
+      const fenced = await completeFenced(c, fold.fence, fold.output)
       if (typeof fenced === 'string') return { ok: false, recorded: fenced }
       run = fenced.run
       // The speculation holds only if the completion really is the run's next event.
       const holds = ['queued', 'running', 'waiting'].includes(run.status) && run.activation_version === seenVersion && run.last_seq === d.lastSeq - 1
-      if (!(await markCompleted(c, fenced.task, fold.output))) return { ok: false, recorded: 'conflict' }
       if (!holds) {
         if (!isTerminal(run.status)) await appendEvents(c, run, [completedEvent(fenced.task, fold.output)], { wake: true })
         return { ok: false, recorded: 'recorded' }
