@@ -11,7 +11,6 @@ import { prepared, type RunRow } from '../db/engine-store.js'
 const CHANGES_CHANNEL = 'continua_changes'
 
 const pq = <R extends pg.QueryResultRow = pg.QueryResultRow>(c: pg.PoolClient, text: string, values: unknown[]) => c.query<R>(prepared(text, values))
-const ROLLUP_TASK = 'continua.trace.rollup'
 
 interface Projected {
   seq: number
@@ -152,8 +151,8 @@ async function projectEvents(c: pg.PoolClient, run: RunRow, events: Projected[])
     }
   }
 
-  // One round trip: the change number, events, the trace's and spans' change numbers, an optional
-  // rollup job, the change notice.
+  // One round trip: the change number, spans opened and closed, events, placeholder change
+  // numbers replaced, the run's end on its trace and root span, the change notice.
   const finalSql =
     `with n as (
        insert into trace_change_counters as tc (project_id, trace_id, last_seq)
@@ -162,13 +161,13 @@ async function projectEvents(c: pg.PoolClient, run: RunRow, events: Projected[])
      t as (select id from traces where project_id = $1 and trace_id = $2),
      op as (
        insert into spans (project_id, trace_id, span_id, parent_span_id, name, type, status, start_time, input, metadata, change_seq, first_change_seq)
-       select $1, t.id, x.span_id, $8, x.name, 'tool', 'running', now(), coalesce(x.input, 'null'::jsonb), x.metadata, n.last_seq, n.last_seq
-       from t, n, json_to_recordset($7::json) as x(span_id text, name text, input jsonb, metadata jsonb)
+       select $1, t.id, x.span_id, $6, x.name, 'tool', 'running', now(), coalesce(x.input, 'null'::jsonb), x.metadata, n.last_seq, n.last_seq
+       from t, n, json_to_recordset($5::json) as x(span_id text, name text, input jsonb, metadata jsonb)
        on conflict (trace_id, span_id) do nothing returning 1),
      cl as (
        update spans s set status = x.status, status_message = x.message, output = coalesce(x.output, 'null'::jsonb), end_time = now(),
          duration_ms = (extract(epoch from now() - s.start_time) * 1000)::bigint, change_seq = n.last_seq, updated_at = now()
-       from t, n, json_to_recordset($9::json) as x(span_id text, status text, message text, output jsonb)
+       from t, n, json_to_recordset($7::json) as x(span_id text, status text, message text, output jsonb)
        where s.trace_id = t.id and s.span_id = x.span_id returning 1),
      ins as (
        insert into span_events (project_id, trace_id, span_id, event_type, level, event_ts, sequence, message, payload, idempotency_key, change_seq)
@@ -178,37 +177,31 @@ async function projectEvents(c: pg.PoolClient, run: RunRow, events: Projected[])
        returning 1),
      sp as (
        update spans s set change_seq = n.last_seq, first_change_seq = case when s.first_change_seq = ${PENDING_CHANGE} then n.last_seq else s.first_change_seq end
-       from t, n where $13::boolean and s.trace_id = t.id and s.change_seq = ${PENDING_CHANGE} returning 1),
+       from t, n where $11::boolean and s.trace_id = t.id and s.change_seq = ${PENDING_CHANGE} returning 1),
      upd as (
-       update traces tr set change_seq = n.last_seq, updated_at = now(), status = coalesce($10, tr.status),
-         output = case when $10 is null then tr.output else $11::jsonb end,
-         end_time = case when $10 is null then tr.end_time else now() end,
-         duration_ms = case when $10 is null then tr.duration_ms else (extract(epoch from now() - tr.start_time) * 1000)::bigint end
+       update traces tr set change_seq = n.last_seq, updated_at = now(), status = coalesce($8, tr.status),
+         output = case when $8 is null then tr.output else $9::jsonb end,
+         end_time = case when $8 is null then tr.end_time else now() end,
+         duration_ms = case when $8 is null then tr.duration_ms else (extract(epoch from now() - tr.start_time) * 1000)::bigint end
        -- The trace row itself changes only when written in this flush (placeholder) or at the end:
        -- rewriting it on every step would touch all of its indexes for nothing.
-       from t, n where tr.id = t.id and (tr.change_seq = ${PENDING_CHANGE} or $10::text is not null) returning tr.id, n.last_seq),
+       from t, n where tr.id = t.id and (tr.change_seq = ${PENDING_CHANGE} or $8::text is not null) returning tr.id, n.last_seq),
      rs as (
-       update spans s set status = case when s.span_id = $8 then $10 else 'failed' end,
-         status_message = case when s.span_id = $8 then $12 else 'run ended' end,
-         output = case when s.span_id = $8 then $11::jsonb else s.output end, end_time = now(),
-         duration_ms = case when s.span_id = $8 then (extract(epoch from now() - s.start_time) * 1000)::bigint else s.duration_ms end,
+       update spans s set status = case when s.span_id = $6 then $8 else 'failed' end,
+         status_message = case when s.span_id = $6 then $10 else 'run ended' end,
+         output = case when s.span_id = $6 then $9::jsonb else s.output end, end_time = now(),
+         duration_ms = case when s.span_id = $6 then (extract(epoch from now() - s.start_time) * 1000)::bigint else s.duration_ms end,
          change_seq = n.last_seq, updated_at = now()
-       from t, n where $10::text is not null and s.trace_id = t.id and (s.span_id = $8 or s.status = 'running')
-         and s.span_id not in (select x.span_id from json_to_recordset($9::json) as x(span_id text))
-       returning 1),
-     job as (
-       select graphile_worker.add_job($4, json_build_object('trace_id', t.id::text), run_at => now() + interval '200 milliseconds',
-         job_key => 'trace_rollup:' || t.id::text, max_attempts => 10)
-       from t where $5::boolean)
-     select (select count(*) from op) as opened, (select count(*) from cl) as closed, (select count(*) from job) as jobs, (select count(*) from ins) as events, (select count(*) from sp) as spans, (select count(*) from rs) as ended,
-       (select count(pg_notify($6, json_build_object('p', $1::text, 't', json_build_array(t.id), 's', n.last_seq)::text)) from t, n) as notified,
+       from t, n where $8::text is not null and s.trace_id = t.id and (s.span_id = $6 or s.status = 'running')
+         and s.span_id not in (select x.span_id from json_to_recordset($7::json) as x(span_id text))
+       returning 1)
+     select (select count(*) from op) as opened, (select count(*) from cl) as closed, (select count(*) from ins) as events, (select count(*) from sp) as spans, (select count(*) from rs) as ended,
+       (select count(pg_notify($4, json_build_object('p', $1::text, 't', json_build_array(t.id), 's', n.last_seq)::text)) from t, n) as notified,
        (select count(*) from upd) as trace_rows`
   const finalParams = [
     run.project_id,
     traceIdOf(run.id),
     JSON.stringify(out),
-    ROLLUP_TASK,
-    terminal,
     CHANGES_CHANNEL,
     JSON.stringify(opens),
     rootSpan(run.id),
@@ -219,7 +212,28 @@ async function projectEvents(c: pg.PoolClient, run: RunRow, events: Projected[])
     direct,
   ]
   await pq(c, finalSql, finalParams)
+  // A run's trace gets its totals when it ends, in the same transaction (ingested traces get
+  // them from the rollup job; an engine trace's totals only change here).
+  if (terminal) await pq(c, ROLLUP_SQL, [run.project_id, traceIdOf(run.id)])
 }
+
+// The rollup job's aggregates (see db/ingest-rollup.ts), for a trace whose status and end the
+// engine sets itself.
+const ROLLUP_SQL = `
+  update traces t set total_spans = a.span_count, total_tokens_in = a.tokens_in, total_tokens_out = a.tokens_out,
+    total_cache_read_tokens = a.cache_read, total_cache_write_tokens = a.cache_write, total_reasoning_tokens = a.reasoning,
+    total_cost = a.cost, error_count = a.failed_spans + a.error_events, rolled_up_version = t.version
+  from (
+    select count(*)::int as span_count,
+      coalesce(sum(s.prompt_tokens), 0)::bigint as tokens_in, coalesce(sum(s.completion_tokens), 0)::bigint as tokens_out,
+      coalesce(sum(s.cache_read_tokens), 0)::bigint as cache_read, coalesce(sum(s.cache_write_tokens), 0)::bigint as cache_write,
+      coalesce(sum(s.reasoning_tokens), 0)::bigint as reasoning, coalesce(sum(s.total_cost), 0)::numeric(24, 12) as cost,
+      count(*) filter (where s.status = 'failed')::int as failed_spans,
+      (select count(*)::int from span_events ev join traces x on x.id = ev.trace_id
+        where x.project_id = $1 and x.trace_id = $2 and ev.event_type in ('error', 'exception')) as error_events
+    from spans s join traces x on x.id = s.trace_id where x.project_id = $1 and x.trace_id = $2
+  ) a
+  where t.project_id = $1 and t.trace_id = $2`
 
 async function openTrace(c: pg.PoolClient, run: RunRow, p: Record<string, unknown>, change: number): Promise<void> {
   const instanceKey = String(p.instance_key ?? '')

@@ -88,6 +88,11 @@ describe('engine fast path: one transaction per step', () => {
       [run_id],
     )
     assert.equal(rows[0].txs, 4)
+    // The trace's totals are there when the run ends, with no rollup job to wait for.
+    const [trace] = (
+      await t.pool.query(`select total_spans, error_count, rolled_up_version = version as rolled_up from traces where engine_run_id = $1`, [run_id])
+    ).rows
+    assert.deepEqual(trace, { total_spans: 4, error_count: 0, rolled_up: true })
   })
 
   it('a run started from elsewhere still works through the queue, and the worker folds its completions', async () => {
