@@ -28,6 +28,8 @@ import { createProject } from '../src/projects.js'
 
 const WORKFLOWS = Number(process.env.BENCH_WORKFLOWS ?? 300)
 const SEQUENTIAL = Number(process.env.BENCH_SEQUENTIAL ?? 100)
+// Unmeasured runs before each latency loop (engine and DBOS alike): connections, plan caches, JIT.
+const WARMUP = Number(process.env.BENCH_WARMUP ?? 30)
 const SIGNALS = Number(process.env.BENCH_SIGNALS ?? 50)
 const TIMERS = Number(process.env.BENCH_TIMERS ?? 40)
 const RAW_JOBS = Number(process.env.BENCH_RAW_JOBS ?? 3000)
@@ -119,10 +121,10 @@ async function dbosBench(adminUrl: string, admin: pg.Client): Promise<{ wfPerSec
     await Promise.all(handles.map((h) => h.getResult()))
     const wfPerSec = WORKFLOWS / ((performance.now() - t0) / 1000)
     const oneMs: number[] = []
-    for (let i = 0; i < SEQUENTIAL; i++) {
+    for (let i = 0; i < WARMUP + SEQUENTIAL; i++) {
       const s = performance.now()
       await one(i)
-      oneMs.push(performance.now() - s)
+      if (i >= WARMUP) oneMs.push(performance.now() - s)
     }
     return { wfPerSec, oneMs }
   } finally {
@@ -183,11 +185,11 @@ async function main() {
 
       // 3. sequential 1-activity latency: start call → the commit that ends the run, in this process
       const oneMs: number[] = []
-      for (let i = 0; i < SEQUENTIAL; i++) {
+      for (let i = 0; i < WARMUP + SEQUENTIAL; i++) {
         const t = performance.now()
         const { run_id } = await start('bench-one', i)
         while (!endedAt.has(run_id)) await new Promise<void>((resolve) => (onEnd = resolve))
-        oneMs.push(endedAt.get(run_id)! - t)
+        if (i >= WARMUP) oneMs.push(endedAt.get(run_id)! - t)
       }
       Object.assign(results, { wfPerSec, oneP50: pct(oneMs, 50), oneP99: pct(oneMs, 99) })
 
