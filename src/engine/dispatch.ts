@@ -43,6 +43,8 @@ export class Dispatcher {
   private readonly runLocks = new Map<string, Promise<void>>()
   readonly inflightActivities = new Map<string, { controller: AbortController; attempt: number }>()
   private eagerRunning = 0
+  /** Set when the worker stops: outcomes still failing to record are left to the sweeper. */
+  stopping = false
 
   constructor(private readonly ctx: DispatchContext) {}
 
@@ -114,7 +116,15 @@ export class Dispatcher {
 
   /** Commits what the execution decided (with a folded completion, that too) and starts eager work. */
   private async commit(runId: string, entry: CacheEntry, fold?: FoldedCompletion): Promise<CommitResult> {
-    const result = await commitDecision(this.ctx.pool, runId, entry.version, entry.exec.takeDecision(), this.eagerClaim(), fold)
+    let result: CommitResult
+    try {
+      result = await commitDecision(this.ctx.pool, runId, entry.version, entry.exec.takeDecision(), this.eagerClaim(), fold)
+    } catch (err) {
+      // The execution moved past what the database holds (its decision is gone with the failed
+      // commit): it must not be trusted again. The next activation replays.
+      this.cache.delete(runId)
+      throw err
+    }
     if (!result.ok) this.ctx.logger.debug('activation discarded: the run moved on', { run_id: runId })
     this.adopt(runId, entry, result)
     return result
@@ -242,7 +252,8 @@ export class Dispatcher {
     }
     if (this.ctx.crashAt === 'activity-returned') process.kill(process.pid, 'SIGKILL')
     if (outcome.ok) {
-      const r = await this.complete(task, fence, toJsonbShape(outcome.output))
+      const output = toJsonbShape(outcome.output)
+      const r = await this.untilRecorded(task, () => this.complete(task, fence, output))
       if (r === 'conflict') this.ctx.logger.info('activity result discarded: the task is no longer ours', { task_id: task.id })
       else if (r === 'recorded') await this.activateEagerly(task.run_id)
       return
@@ -250,7 +261,27 @@ export class Dispatcher {
     const err = outcome.err
     const code = abortCode ?? errorCodeOf(err, 'activity_failed')
     const nonRetryable = (err as { nonRetryable?: unknown })?.nonRetryable === true || (err as Error)?.name === 'NonRetryableError'
-    if ((await failTask(p, fence, code, errorMessageOf(err), nonRetryable)) === 'recorded') await this.activateEagerly(task.run_id)
+    if ((await this.untilRecorded(task, () => failTask(p, fence, code, errorMessageOf(err), nonRetryable))) === 'recorded') await this.activateEagerly(task.run_id)
+  }
+
+  /**
+   * An outcome that could not be recorded (the database went away mid-commit) is tried again
+   * until it is, or until the fence says the task is no longer ours: nothing else would ever
+   * record it, and the task would stay claimed by this live worker.
+   */
+  private async untilRecorded<T>(task: ClaimedTask, record: () => Promise<T>): Promise<T | 'abandoned'> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await record()
+      } catch (err) {
+        if (this.stopping) {
+          this.ctx.logger.warn('activity outcome not recorded before shutdown; the task will run again', { task_id: task.id, error: err })
+          return 'abandoned'
+        }
+        this.ctx.logger.warn('recording an activity outcome failed; retrying', { task_id: task.id, attempt, error: err })
+        await new Promise((resolve) => setTimeout(resolve, Math.min(5_000, 50 * 2 ** attempt)))
+      }
+    }
   }
 
   /**

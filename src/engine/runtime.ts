@@ -137,6 +137,7 @@ export async function startEngineWorker(options: EngineWorkerOptions): Promise<E
     dispatcher,
     start: (req) => dispatcher.startLocal(req),
     async stop() {
+      dispatcher.stopping = true
       clearInterval(loop)
       for (const t of scheduled.values()) clearTimeout(t)
       await runner.stop().catch((err: unknown) => logger.warn('engine runner did not stop cleanly', { error: err }))

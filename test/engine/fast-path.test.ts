@@ -30,6 +30,8 @@ const perKey = defineWorkflow({ name: 'fast-per-key', version: '1' }, async (ctx
   return { seen, at: typeof obj.at }
 })
 
+const signalStep = defineWorkflow({ name: 'fast-signal-step', version: '1' }, async (ctx) => ctx.activity(double, (await ctx.signal<number>('go'))!))
+
 let release: () => void = () => {}
 const gate = defineActivity('fast.gate', async () => {
   await new Promise<void>((resolve) => (release = resolve))
@@ -66,7 +68,7 @@ describe('engine fast path: one transaction per step', () => {
   before(async () => {
     t = await createTestDatabase()
     projectId = (await createProject(t.db, 'fast-path')).id
-    worker = await startEngineWorker({ pool: t.pool, registry: new Registry([double, chain, unordered, perKey, gate, gateAndSignal]), logger: silentLogger, pollInterval: 300 })
+    worker = await startEngineWorker({ pool: t.pool, registry: new Registry([double, chain, unordered, perKey, gate, gateAndSignal, signalStep]), logger: silentLogger, pollInterval: 300 })
   })
   after(async () => {
     await worker?.stop()
@@ -110,6 +112,49 @@ describe('engine fast path: one transaction per step', () => {
     assert.deepEqual(done.result, { seen: ['2:2', '10:4', 'a:2', 'at:4', 'bb:4', 'zeta:8'], at: 'string' })
     const [report] = await replayRuns(t.pool, new Registry([double, unordered, perKey]), { runId: run_id, limit: 1 })
     assert.equal(report?.verdict, 'ok', report?.detail)
+  })
+
+  it('an activation whose commit fails leaves no stale execution behind: the retry replays and the run ends right', async () => {
+    const { run_id } = await worker.start(req('fast-signal-step', null))
+    await waitForStatus(t.pool, run_id, 'waiting')
+    // The next activity.scheduled insert fails once (a sequence is not rolled back with the transaction).
+    await t.pool.query(`
+      create sequence fast_fault;
+      create function fast_fault() returns trigger language plpgsql as $$
+      begin
+        if new.event_type = 'activity.scheduled' and nextval('fast_fault') = 1 then raise exception 'injected fault'; end if;
+        return new;
+      end $$;
+      create trigger fast_fault before insert on engine.history for each row execute function fast_fault();`)
+    try {
+      // The signal's activation runs on the worker's live execution; its commit fails; graphile retries the job.
+      await signalRun(t.pool, projectId, run_id, 'go', 7)
+      assert.equal((await waitForStatus(t.pool, run_id, 'completed')).result, 14)
+      assert.ok(Number((await t.pool.query(`select last_value from fast_fault`)).rows[0].last_value) >= 2, 'the fault fired, and a later commit went through')
+      await assertHistoryContiguous(t.pool)
+    } finally {
+      await t.pool.query(`drop trigger fast_fault on engine.history; drop function fast_fault(); drop sequence fast_fault`)
+    }
+  })
+
+  it('an activity outcome whose commit fails is recorded on a later try, not left on a claimed task', async () => {
+    await t.pool.query(`
+      create sequence fast_fault2;
+      create function fast_fault2() returns trigger language plpgsql as $$
+      begin
+        if new.event_type = 'activity.completed' and nextval('fast_fault2') = 1 then raise exception 'injected fault'; end if;
+        return new;
+      end $$;
+      create trigger fast_fault2 before insert on engine.history for each row execute function fast_fault2();`)
+    try {
+      const { run_id } = await worker.start(req('fast-chain', 5))
+      assert.equal((await waitForStatus(t.pool, run_id, 'completed')).result, 40)
+      assert.ok(Number((await t.pool.query(`select last_value from fast_fault2`)).rows[0].last_value) >= 2, 'the fault fired, and a later commit went through')
+      await assertHistoryContiguous(t.pool)
+      await assertOneOutcomePerActivity(t.pool)
+    } finally {
+      await t.pool.query(`drop trigger fast_fault2 on engine.history; drop function fast_fault2(); drop sequence fast_fault2`)
+    }
   })
 
   it('a signal that arrives while the activity runs makes the completion commit alone, and the run still ends right', async () => {
