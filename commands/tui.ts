@@ -1,8 +1,9 @@
 import { Args, Flags } from '@oclif/core'
-import { ApiCommand } from '../src/cli/api-command.js'
+import { ApiClientCommand } from '../src/cli/api-command.js'
 import { ContinuaError } from '../src/errors.js'
 
-export default class Tui extends ApiCommand {
+// A full-screen view has no output format: it takes the connection flags only.
+export default class Tui extends ApiClientCommand {
   static override summary = 'Full-screen live debugger: runs, traces and sessions; span tree, waterfall, details; signal, cancel, terminate'
   static override description = 'Keys: arrows or j/k move, Enter opens, Esc goes back, / filters, : jumps to an id, f failed only, e first error, w marks two traces to compare, s/c/t signal/cancel/terminate a run, ? lists every key, q quits. See docs/tui.md.'
   static override examples = ['<%= config.bin %> tui', '<%= config.bin %> tui 4f0c…   # open this trace or run']

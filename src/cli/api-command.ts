@@ -21,8 +21,9 @@ export const outputFlags = {
 type ApiFlagValues = { 'api-url'?: string; 'api-key'?: string; home?: string }
 type OutputFlagValues = { output?: string; json?: boolean; 'no-color'?: boolean }
 
-export abstract class ApiCommand extends Command {
-  static override baseFlags = { ...apiFlags, ...outputFlags }
+/** A command that talks to a server but prints no data of its own (the TUI): connection flags only. */
+export abstract class ApiClientCommand extends Command {
+  static override baseFlags = { ...apiFlags }
 
   // As ContinuaCommand: one line on stderr and the documented exit code, never a stack trace.
   protected override async catch(err: Error & { exitCode?: number; oclif?: { exit?: number } }): Promise<unknown> {
@@ -50,6 +51,10 @@ export abstract class ApiCommand extends Command {
     this.config_ ??= loadConfig(process.env, { CONTINUA_HOME: flags.home })
     return this.config_
   }
+}
+
+export abstract class ApiCommand extends ApiClientCommand {
+  static override baseFlags = { ...apiFlags, ...outputFlags }
 
   protected output(flags: OutputFlagValues & ApiFlagValues): OutputOptions {
     return resolveOutput(flags, { noColor: this.apiConfig(flags).noColor })

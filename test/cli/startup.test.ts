@@ -56,6 +56,14 @@ describe('CLI start-up', () => {
     }
   })
 
+  it('tui --help offers only the flags the TUI uses (no output format)', () => {
+    const r = loaded(['tui', '--help'])
+    assert.equal(r.code, 0)
+    assert.match(r.stdout, /--poll-interval/)
+    assert.match(r.stdout, /--api-url/)
+    assert.doesNotMatch(r.stdout, /--json|--output|OUTPUT FLAGS/)
+  })
+
   it('shell completion: `continua autocomplete script bash` prints the setup script', () => {
     const cache = fs.mkdtempSync(path.join(os.tmpdir(), 'continua-ac-'))
     const r = spawnSync(process.execPath, [path.join(ROOT, 'bin', 'run.js'), 'autocomplete', 'script', 'bash'], { env: cliEnv({ XDG_CACHE_HOME: cache, HOME: cache }), encoding: 'utf8', timeout: 60_000 })
