@@ -8,23 +8,18 @@
 //      (the same span DBOS's start → result covers), p50/p99
 //   4. signal → completion of a workflow blocked on ctx.signal, p50/p99
 //   5. timer lateness: fired_at − due_at for 1 s sleeps, p50/p99
-// Uses DATABASE_URL when set, else an embedded Postgres under a temporary CONTINUA_HOME.
+// Uses DATABASE_URL's cluster when set, else an embedded Postgres (scripts/harness.ts).
 //   6. DBOS Transact (devDependency, benchmark only) on its own system database on the same
 //      Postgres: the same throughput and 1-step latency shapes (BENCH_DBOS=0 skips it)
 import os from 'node:os'
-import path from 'node:path'
 import { makeWorkerUtils, run } from 'graphile-worker'
-import { Kysely, PostgresDialect } from 'kysely'
 import pg from 'pg'
-import { startEmbeddedPostgres } from '../src/db/embedded.js'
-import { migrateUp } from '../src/db/migrate.js'
-import type { DB } from '../src/db/schema.js'
 import { signalRun } from '../src/engine/control.js'
 import { defineActivity, defineWorkflow, Registry } from '../src/engine/definitions.js'
 import { startEngineWorker } from '../src/engine/runtime.js'
-import { installWorkerSchema } from '../src/jobs/worker.js'
-import { createLogger, silentLogger } from '../src/logger.js'
+import { silentLogger } from '../src/logger.js'
 import { createProject } from '../src/projects.js'
+import { freshDatabase } from './harness.js'
 
 const WORKFLOWS = Number(process.env.BENCH_WORKFLOWS ?? 300)
 const SEQUENTIAL = Number(process.env.BENCH_SEQUENTIAL ?? 100)
@@ -35,7 +30,6 @@ const TIMERS = Number(process.env.BENCH_TIMERS ?? 40)
 const RAW_JOBS = Number(process.env.BENCH_RAW_JOBS ?? 3000)
 const RUN_DBOS = process.env.BENCH_DBOS !== '0'
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 10)
-const logger = createLogger({ level: 'warn', format: 'pretty' })
 
 const noop = defineActivity('bench.noop', async (n: number) => n)
 const threeSteps = defineWorkflow({ name: 'bench-three', version: '1' }, async (ctx, n: number) => {
@@ -134,22 +128,9 @@ async function dbosBench(adminUrl: string, admin: pg.Client): Promise<{ wfPerSec
 }
 
 async function main() {
-  let adminUrl = process.env.DATABASE_URL
-  const embedded = adminUrl ? undefined : await startEmbeddedPostgres({ home: path.join(os.tmpdir(), 'continua-bench-home'), logger })
-  adminUrl ??= embedded!.url
-  const dbName = `continua_bench_engine_${process.pid}`
-  const admin = new pg.Client({ connectionString: adminUrl })
-  await admin.connect()
-  await admin.query(`drop database if exists ${dbName}`)
-  await admin.query(`create database ${dbName}`)
-  const url = new URL(adminUrl)
-  url.pathname = '/' + dbName
-  const pool = new pg.Pool({ connectionString: url.toString(), max: Number(process.env.BENCH_POOL ?? 20) })
-  pool.on('error', () => {})
-  const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) })
+  const h = await freshDatabase('bench_engine', { poolSize: Number(process.env.BENCH_POOL ?? 20) })
+  const { pool, db, admin, adminUrl } = h
   try {
-    await migrateUp(pool, logger)
-    await installWorkerSchema(pool, logger)
     const projectId = (await createProject(db, 'bench')).id
     console.log(`machine: ${os.cpus()[0]?.model ?? 'unknown cpu'} × ${os.cpus().length}, node ${process.version}`)
 
@@ -241,10 +222,7 @@ async function main() {
       console.log(`1-step start→result p99 (ms)             ${f1(dP99).padStart(8)}      ${(results.oneP99 / dP99).toFixed(2).padStart(8)}×      ${(dP99 / rawP99).toFixed(1)}× one job's latency`)
     }
   } finally {
-    await db.destroy().catch(() => {})
-    await admin.query(`drop database if exists ${dbName} with (force)`).catch(() => {})
-    await admin.end()
-    await embedded?.release()
+    await h.close()
   }
 }
 

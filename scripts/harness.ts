@@ -19,6 +19,9 @@ const logger = createLogger({ level: 'warn', format: 'pretty' })
 
 export interface Harness {
   url: string
+  /** The cluster's admin connection, for scripts that need databases of their own beside this one. */
+  adminUrl: string
+  admin: pg.Client
   pool: pg.Pool
   db: Kysely<DB>
   close(): Promise<void>
@@ -42,6 +45,8 @@ export async function freshDatabase(name: string, options: { poolSize?: number }
   await installWorkerSchema(pool, logger)
   return {
     url: url.toString(),
+    adminUrl,
+    admin,
     pool,
     db,
     async close() {
