@@ -24,6 +24,7 @@ import { payloadRoutes } from './routes/payloads.js'
 import { projectRoutes } from './routes/projects.js'
 import { changeRoutes } from './routes/changes.js'
 import { sessionRoutes } from './routes/sessions.js'
+import { statsRoutes } from './routes/stats.js'
 import { traceRoutes } from './routes/traces.js'
 import { defaultWebRoot, webRoutes } from './routes/web.js'
 
@@ -83,6 +84,7 @@ export function createApp(options: AppOptions): Express {
   api.use(traceRoutes(db, { feed, logger }))
   api.use(changeRoutes(feed))
   api.use(sessionRoutes(db))
+  api.use(statsRoutes(db))
   api.use(otlpRoutes(db, { maxBodyBytes: options.otlpMaxBodyBytes ?? 5 * 1024 * 1024, maxPayloadBytes: ingest.maxPayloadBytes, logger }))
   app.use(api)
   app.use(webRoutes(options.webRoot ?? defaultWebRoot()))

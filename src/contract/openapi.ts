@@ -3,6 +3,7 @@ import { AuthConfigResponse, ErrorBody, HealthResponse } from './common.js'
 import { BatchStatusResponse, IngestRequest, IngestResponse } from './ingest.js'
 import { ApiKeyList, ApiKeyWithSecret, CreateApiKeyRequest, CreateProjectRequest, Project, ProjectList, ProjectWithKey, UpdateProjectRequest } from './projects.js'
 import { CompareQuery, Session, SessionCompare, SessionList, SessionListQuery, SessionNarrative } from './sessions.js'
+import { UsageQuery, UsageResponse } from './stats.js'
 import { SpanList, SpanListQuery, TimelineQuery, TimelineResponse, TraceDetail, TraceList, TraceListQuery } from './traces.js'
 
 // /api/openapi.json, generated from the same zod schemas the server validates with. Every
@@ -65,6 +66,7 @@ const ROUTES: Route[] = [
     query: z.object({ project_id: z.string().optional() }),
     ok: { status: 200, description: 'text/event-stream', contentType: 'text/event-stream' }, errors: [400, 401, 403],
   },
+  { method: 'get', path: '/api/stats/usage', summary: 'Traces, failures, tokens and cost per UTC hour or day', tag: 'Traces', query: UsageQuery, ok: { status: 200, schema: UsageResponse, description: 'Usage per bucket' }, errors: [400, 401, 403] },
   { method: 'get', path: '/api/sessions', summary: 'List sessions', tag: 'Sessions', query: SessionListQuery, ok: { status: 200, schema: SessionList, description: 'Sessions' }, errors: [400, 401, 403] },
   { method: 'get', path: '/api/sessions/{id}', summary: 'Get a session', tag: 'Sessions', pathParams: ['id'], ok: { status: 200, schema: Session, description: 'Session' }, errors: [401, 403, 404] },
   { method: 'get', path: '/api/sessions/{id}/narrative', summary: 'Deterministic session narrative', tag: 'Sessions', pathParams: ['id'], ok: { status: 200, schema: SessionNarrative, description: 'Narrative' }, errors: [401, 403, 404] },

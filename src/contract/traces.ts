@@ -179,6 +179,43 @@ export const textParam = (name: string, max: number) =>
 
 const timeParam = (name: string) => z.iso.datetime({ offset: true, error: `${name} must be an RFC 3339 timestamp` })
 
+export const METADATA_FILTER_MAX = 20
+
+/** One `key:value` metadata filter; a value that reads as a number, true, false or null also matches that JSON value. */
+export interface MetadataFilter {
+  key: string
+  value: string
+}
+
+/** `metadata=key:value`, repeatable (every one must match); split at the first colon. */
+export const metadataParam = z
+  .unknown()
+  .transform((raw, ctx): MetadataFilter[] => {
+    const list = Array.isArray(raw) ? raw : [raw]
+    if (list.length > METADATA_FILTER_MAX) {
+      ctx.addIssue({ code: 'custom', message: `metadata may be given at most ${METADATA_FILTER_MAX} times` })
+      return z.NEVER
+    }
+    const out: MetadataFilter[] = []
+    for (const item of list) {
+      const problem =
+        typeof item !== 'string' ? 'metadata must be key:value'
+        : item.length > 1024 ? 'metadata must be at most 1024 characters'
+        : item.includes('\u0000') ? 'metadata must not contain NUL bytes'
+        : item.indexOf(':') <= 0 ? `metadata must be key:value with a non-empty key (got "${item.slice(0, 60)}")`
+        : undefined
+      if (problem) {
+        ctx.addIssue({ code: 'custom', message: problem })
+        return z.NEVER
+      }
+      const text = item as string
+      const at = text.indexOf(':')
+      out.push({ key: text.slice(0, at), value: text.slice(at + 1) })
+    }
+    return out
+  })
+  .describe('key:value, repeatable (all must match): traces whose metadata has that top-level key with that string value; a value that reads as a JSON number, true, false or null also matches that typed value')
+
 export const TraceListQuery = z
   .object({
     project_id: z.string().optional(),
@@ -197,6 +234,7 @@ export const TraceListQuery = z
     sort_dir: z.enum(['asc', 'desc'], { error: 'sort_dir must be asc or desc' }).optional(),
     tag: textParam('tag', 1024).optional().describe('Comma-separated tags; a trace must carry all of them'),
     environment: textParam('environment', 256).optional(),
+    metadata: metadataParam.optional(),
     engine_only: boolParam('engine_only').optional().describe('Only traces that are projections of durable runs'),
     engine_run_id: z.uuid({ error: 'engine_run_id must be a UUID' }).optional(),
     engine_instance_key: textParam('engine_instance_key', 512).optional(),

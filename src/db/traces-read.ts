@@ -16,6 +16,8 @@ export interface TraceFilters {
   minDurationMs?: number
   tags?: string[]
   environment?: string
+  /** Top-level metadata key/value pairs, all required (see metadataMatches). */
+  metadata?: Array<{ key: string; value: string }>
   engine?: EngineFilters
   sortDir: 'asc' | 'desc'
 }
@@ -65,6 +67,7 @@ function baseTraceQuery(db: Kysely<DB>, projectId: string | undefined, f: TraceF
   if (f.tags?.length) q = q.where(sql<SqlBool>`t.tags @> ${f.tags}::text[]`)
   if (f.environment !== undefined) q = q.where('t.environment', '=', f.environment)
   if (f.q) q = q.where(searchMatches(f.q))
+  for (const m of f.metadata ?? []) q = q.where(metadataMatches(m.key, m.value))
   const e = f.engine
   if (e) {
     if (e.only) q = q.where('t.engine_run_id', 'is not', null)
@@ -82,6 +85,18 @@ function baseTraceQuery(db: Kysely<DB>, projectId: string | undefined, f: TraceF
 
 /** The projection state lives on the run; 'up_to_date' when the run row is gone. */
 const projectionState = sql<string>`coalesce((select er.projection_state from engine.runs er where er.id = t.engine_run_id), 'up_to_date')`
+
+const JSON_LITERAL = /^(-?(0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?|true|false|null)$/
+
+/**
+ * Containment on traces.metadata: the key holds the value as a string, or, when the value reads
+ * as a JSON number, true, false or null, that typed value (so `retries:3` matches 3 and "3").
+ */
+export function metadataMatches(key: string, value: string): Expression<SqlBool> {
+  const asString = sql<SqlBool>`t.metadata @> jsonb_build_object(${key}::text, ${value}::text)`
+  if (!JSON_LITERAL.test(value)) return asString
+  return sql<SqlBool>`(${asString} or t.metadata @> jsonb_build_object(${key}::text, ${value}::jsonb))`
+}
 
 function searchMatches(text: string): Expression<SqlBool> {
   const pattern = `%${escapeLike(text)}%`

@@ -25,6 +25,7 @@ export async function listTraces(db: Kysely<DB>, projectId: string | undefined, 
     minDurationMs: query.min_duration_ms,
     tags: query.tag?.split(',').map((s) => s.trim()).filter(Boolean),
     environment: query.environment,
+    metadata: query.metadata,
     engine: {
       only: query.engine_only,
       runId: query.engine_run_id?.toLowerCase(),
