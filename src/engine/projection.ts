@@ -151,67 +151,8 @@ async function projectEvents(c: pg.PoolClient, run: RunRow, events: Projected[])
     }
   }
 
-  // One round trip: the change number, spans opened and closed, events, placeholder change
-  // numbers replaced, the run's end on its trace and root span, the change notice.
-  const finalSql =
-    `with n as (
-       insert into trace_change_counters as tc (project_id, trace_id, last_seq)
-       values ($1, $2, coalesce((select last_seq from project_change_counters where project_id = $1), 0) + 1)
-       on conflict (project_id, trace_id) do update set last_seq = tc.last_seq + 1 returning last_seq),
-     t as (select id from traces where project_id = $1 and trace_id = $2),
-     op as (
-       insert into spans (project_id, trace_id, span_id, parent_span_id, name, type, status, start_time, input, metadata, change_seq, first_change_seq)
-       select $1, t.id, x.span_id, $6, x.name, 'tool', 'running', now(), coalesce(x.input, 'null'::jsonb), x.metadata, n.last_seq, n.last_seq
-       from t, n, json_to_recordset($5::json) as x(span_id text, name text, input jsonb, metadata jsonb)
-       on conflict (trace_id, span_id) do nothing returning 1),
-     cl as (
-       update spans s set status = x.status, status_message = x.message, output = coalesce(x.output, 'null'::jsonb), end_time = now(),
-         duration_ms = (extract(epoch from now() - s.start_time) * 1000)::bigint, change_seq = n.last_seq, updated_at = now()
-       from t, n, json_to_recordset($7::json) as x(span_id text, status text, message text, output jsonb)
-       where s.trace_id = t.id and s.span_id = x.span_id returning 1),
-     ins as (
-       insert into span_events (project_id, trace_id, span_id, event_type, level, event_ts, sequence, message, payload, idempotency_key, change_seq)
-       select $1, t.id, x.span_id, x.event_type, x.level, now(), x.sequence, x.message, x.payload, x.key, n.last_seq
-       from t, n, json_to_recordset($3::json) as x(span_id text, event_type text, level text, sequence integer, message text, payload jsonb, key text)
-       on conflict (project_id, idempotency_key) where idempotency_key is not null do nothing
-       returning 1),
-     sp as (
-       update spans s set change_seq = n.last_seq, first_change_seq = case when s.first_change_seq = ${PENDING_CHANGE} then n.last_seq else s.first_change_seq end
-       from t, n where $11::boolean and s.trace_id = t.id and s.change_seq = ${PENDING_CHANGE} returning 1),
-     upd as (
-       update traces tr set change_seq = n.last_seq, updated_at = now(), status = coalesce($8, tr.status),
-         output = case when $8 is null then tr.output else $9::jsonb end,
-         end_time = case when $8 is null then tr.end_time else now() end,
-         duration_ms = case when $8 is null then tr.duration_ms else (extract(epoch from now() - tr.start_time) * 1000)::bigint end
-       -- The trace row itself changes only when written in this flush (placeholder) or at the end:
-       -- rewriting it on every step would touch all of its indexes for nothing.
-       from t, n where tr.id = t.id and (tr.change_seq = ${PENDING_CHANGE} or $8::text is not null) returning tr.id, n.last_seq),
-     rs as (
-       update spans s set status = case when s.span_id = $6 then $8 else 'failed' end,
-         status_message = case when s.span_id = $6 then $10 else 'run ended' end,
-         output = case when s.span_id = $6 then $9::jsonb else s.output end, end_time = now(),
-         duration_ms = case when s.span_id = $6 then (extract(epoch from now() - s.start_time) * 1000)::bigint else s.duration_ms end,
-         change_seq = n.last_seq, updated_at = now()
-       from t, n where $8::text is not null and s.trace_id = t.id and (s.span_id = $6 or s.status = 'running')
-         and s.span_id not in (select x.span_id from json_to_recordset($7::json) as x(span_id text))
-       returning 1)
-     select (select count(*) from op) as opened, (select count(*) from cl) as closed, (select count(*) from ins) as events, (select count(*) from sp) as spans, (select count(*) from rs) as ended,
-       (select count(pg_notify($4, json_build_object('p', $1::text, 't', json_build_array(t.id), 's', n.last_seq)::text)) from t, n) as notified,
-       (select count(*) from upd) as trace_rows`
-  const finalParams = [
-    run.project_id,
-    traceIdOf(run.id),
-    JSON.stringify(out),
-    CHANGES_CHANNEL,
-    JSON.stringify(opens),
-    rootSpan(run.id),
-    JSON.stringify(closes),
-    end?.status ?? null,
-    end ? JSON.stringify(end.output) : null,
-    end?.message ?? null,
-    direct,
-  ]
-  await pq(c, finalSql, finalParams)
+  const final = finalStatement({ run, events: out, opens, closes, end, direct })
+  await pq(c, final.text, final.values)
   // A run's trace gets its totals when it ends, in the same transaction (ingested traces get
   // them from the rollup job; an engine trace's totals only change here).
   if (terminal) await pq(c, ROLLUP_SQL, [run.project_id, traceIdOf(run.id)])
@@ -234,6 +175,105 @@ const ROLLUP_SQL = `
     from spans s join traces x on x.id = s.trace_id where x.project_id = $1 and x.trace_id = $2
   ) a
   where t.project_id = $1 and t.trace_id = $2`
+
+/**
+ * The last statement of a run's flush, in one round trip: the trace's next change number, spans
+ * opened and closed, events, placeholder change numbers replaced, the run's end on its trace and
+ * root span, the change notice. Only the parts this flush needs are in the text (each shape is
+ * prepared once per connection): an empty part still costs the executor its set-up.
+ */
+function finalStatement(f: {
+  run: RunRow
+  events: EventRow[]
+  opens: Array<{ span_id: string; name: string; input: unknown; metadata: unknown }>
+  closes: Array<{ span_id: string; status: string; message: string | null; output: unknown }>
+  end: { status: string; output: unknown; message: string | null } | null
+  direct: boolean
+}): { text: string; values: unknown[] } {
+  const values: unknown[] = []
+  const p = (value: unknown) => {
+    values.push(value)
+    return `$${values.length}`
+  }
+  const project = p(f.run.project_id)
+  const trace = p(traceIdOf(f.run.id))
+  const ctes = [
+    `n as (
+       insert into trace_change_counters as tc (project_id, trace_id, last_seq)
+       values (${project}, ${trace}, coalesce((select last_seq from project_change_counters where project_id = ${project}), 0) + 1)
+       on conflict (project_id, trace_id) do update set last_seq = tc.last_seq + 1 returning last_seq)`,
+    `t as (select id from traces where project_id = ${project} and trace_id = ${trace})`,
+  ]
+  const counts: string[] = []
+  const part = (name: string, sql: string) => {
+    ctes.push(`${name} as (${sql})`)
+    counts.push(`(select count(*) from ${name}) as ${name}`)
+  }
+  const root = rootSpan(f.run.id)
+  if (f.opens.length) {
+    part(
+      'op',
+      `insert into spans (project_id, trace_id, span_id, parent_span_id, name, type, status, start_time, input, metadata, change_seq, first_change_seq)
+       select ${project}, t.id, x.span_id, ${p(root)}, x.name, 'tool', 'running', now(), coalesce(x.input, 'null'::jsonb), x.metadata, n.last_seq, n.last_seq
+       from t, n, json_to_recordset(${p(JSON.stringify(f.opens))}::json) as x(span_id text, name text, input jsonb, metadata jsonb)
+       on conflict (trace_id, span_id) do nothing returning 1`,
+    )
+  }
+  if (f.closes.length) {
+    part(
+      'cl',
+      `update spans s set status = x.status, status_message = x.message, output = coalesce(x.output, 'null'::jsonb), end_time = now(),
+         duration_ms = (extract(epoch from now() - s.start_time) * 1000)::bigint, change_seq = n.last_seq, updated_at = now()
+       from t, n, json_to_recordset(${p(JSON.stringify(f.closes))}::json) as x(span_id text, status text, message text, output jsonb)
+       where s.trace_id = t.id and s.span_id = x.span_id returning 1`,
+    )
+  }
+  if (f.events.length) {
+    part(
+      'ins',
+      `insert into span_events (project_id, trace_id, span_id, event_type, level, event_ts, sequence, message, payload, idempotency_key, change_seq)
+       select ${project}, t.id, x.span_id, x.event_type, x.level, now(), x.sequence, x.message, x.payload, x.key, n.last_seq
+       from t, n, json_to_recordset(${p(JSON.stringify(f.events))}::json) as x(span_id text, event_type text, level text, sequence integer, message text, payload jsonb, key text)
+       on conflict (project_id, idempotency_key) where idempotency_key is not null do nothing
+       returning 1`,
+    )
+  }
+  if (f.direct) {
+    part(
+      'sp',
+      `update spans s set change_seq = n.last_seq, first_change_seq = case when s.first_change_seq = ${PENDING_CHANGE} then n.last_seq else s.first_change_seq end
+       from t, n where s.trace_id = t.id and s.change_seq = ${PENDING_CHANGE} returning 1`,
+    )
+  }
+  // The trace row itself changes only when written in this flush (placeholder) or at the end:
+  // rewriting it on every step would touch all of its indexes for nothing.
+  if (f.end) {
+    const status = p(f.end.status)
+    const output = p(JSON.stringify(f.end.output))
+    part(
+      'upd',
+      `update traces tr set change_seq = n.last_seq, updated_at = now(), status = ${status}, output = ${output}::jsonb, end_time = now(),
+         duration_ms = (extract(epoch from now() - tr.start_time) * 1000)::bigint
+       from t, n where tr.id = t.id returning 1`,
+    )
+    const rootId = p(root)
+    const closing = f.closes.map((x) => x.span_id)
+    part(
+      'rs',
+      `update spans s set status = case when s.span_id = ${rootId} then ${status} else 'failed' end,
+         status_message = case when s.span_id = ${rootId} then ${p(f.end.message)}::text else 'run ended' end,
+         output = case when s.span_id = ${rootId} then ${output}::jsonb else s.output end, end_time = now(),
+         duration_ms = case when s.span_id = ${rootId} then (extract(epoch from now() - s.start_time) * 1000)::bigint else s.duration_ms end,
+         change_seq = n.last_seq, updated_at = now()
+       from t, n where s.trace_id = t.id and (s.span_id = ${rootId} or s.status = 'running') and s.span_id <> all(${p(closing)}::text[])
+       returning 1`,
+    )
+  } else if (f.direct) {
+    part('upd', `update traces tr set change_seq = n.last_seq, updated_at = now() from t, n where tr.id = t.id and tr.change_seq = ${PENDING_CHANGE} returning 1`)
+  }
+  const notify = `(select count(pg_notify(${p(CHANGES_CHANNEL)}, json_build_object('p', ${project}::text, 't', json_build_array(t.id), 's', n.last_seq)::text)) from t, n) as notified`
+  return { text: `with ${ctes.join(',\n     ')}\n     select ${[...counts, notify].join(', ')}`, values }
+}
 
 async function openTrace(c: pg.PoolClient, run: RunRow, p: Record<string, unknown>, change: number): Promise<void> {
   const instanceKey = String(p.instance_key ?? '')
