@@ -77,25 +77,26 @@ export async function startEngineWorker(options: EngineWorkerOptions): Promise<E
     events,
   })
 
-  function schedule(timerId: string, dueAt: Date, minDelay = 0): void {
+  function schedule(timerId: string, dueAt: Date, retry = 0): void {
     if (scheduled.has(timerId)) return
-    const delay = Math.max(minDelay, dueAt.getTime() - Date.now())
+    const delay = Math.max(retry ? 2 ** retry : 0, dueAt.getTime() - Date.now())
     if (delay > 5_000) return
     scheduled.set(
       timerId,
       setTimeout(() => {
-        void fire(timerId).finally(() => scheduled.delete(timerId))
+        void fire(timerId, retry).finally(() => scheduled.delete(timerId))
       }, delay),
     )
   }
 
   // This process's clock may run ahead of the database's: a timer that is not due yet by the
-  // database clock is tried again shortly (its queued job remains the durable backup).
-  async function fire(timerId: string): Promise<void> {
+  // database clock is tried again a little later (2, 4, … ms, eight times at most); its queued
+  // job, due by the database clock, remains the durable backup.
+  async function fire(timerId: string, retry: number): Promise<void> {
     try {
       if (await dispatcher.fireTimer(timerId)) return
       const { rows } = await pool.query<{ due_at: Date }>(`select due_at from engine.timers where id = $1 and status = 'pending'`, [timerId])
-      if (rows[0]) setImmediate(() => schedule(timerId, rows[0]!.due_at, 2))
+      if (rows[0] && retry < 8) setImmediate(() => schedule(timerId, rows[0]!.due_at, retry + 1))
     } catch (err) {
       logger.warn('timer fire failed', { timer_id: timerId, error: err })
     }
