@@ -3,6 +3,7 @@ import { AuthConfigResponse, type ErrorBody } from '../../../src/contract/common
 import { ProjectList, type ApiKey, type ApiKeyWithSecret, type Project, type ProjectWithKey } from '../../../src/contract/projects.js'
 import { Session, SessionCompare, type SessionList, type SessionNarrative } from '../../../src/contract/sessions.js'
 import type { EngineBackfillRequest, EnginePurgeRequest } from '../../../src/contract/engine.js'
+import type { UsageResponse } from '../../../src/contract/stats.js'
 import { TraceDetail, type Span, type TimelineResponse, type TraceList } from '../../../src/contract/traces.js'
 import { currentProject } from './router.js'
 
@@ -91,7 +92,7 @@ export function authHeaders(): Record<string, string> {
 export interface RequestOptions {
   method?: string
   body?: unknown
-  query?: Record<string, string | number | boolean | undefined>
+  query?: Record<string, string | number | boolean | string[] | undefined>
   /** Adds ?project_id= of the selected project (default true). */
   scoped?: boolean
   signal?: AbortSignal
@@ -101,7 +102,10 @@ export function apiUrl(path: string, options: Pick<RequestOptions, 'query' | 'sc
   const params = new URLSearchParams()
   const project = options.scoped === false ? undefined : currentProject()
   if (project) params.set('project_id', project)
-  for (const [k, v] of Object.entries(options.query ?? {})) if (v !== undefined && v !== '') params.set(k, String(v))
+  for (const [k, v] of Object.entries(options.query ?? {})) {
+    if (Array.isArray(v)) v.forEach((item) => params.append(k, item))
+    else if (v !== undefined && v !== '') params.set(k, String(v))
+  }
   const qs = params.toString()
   return path + (qs ? (path.includes('?') ? '&' : '?') + qs : '')
 }
@@ -238,12 +242,14 @@ export const api = {
   createKey: (id: string, name: string) => request<ApiKeyWithSecret>(`/api/projects/${id}/keys`, { method: 'POST', body: { name }, scoped: false }),
   revokeKey: (id: string, keyId: string) => request<void>(`/api/projects/${id}/keys/${keyId}`, { method: 'DELETE', scoped: false }),
 
-  traces: (query: Record<string, string | undefined>, signal?: AbortSignal) => request<TraceList>('/api/traces', { query, signal }),
+  traces: (query: Record<string, string | string[] | undefined>, signal?: AbortSignal) => request<TraceList>('/api/traces', { query, signal }),
   trace: (id: string) => request<unknown>(`/api/traces/${id}`).then(checked(TraceDetail, 'trace')),
   spans: (id: string, payloads: boolean) => request<{ spans: Span[] }>(`/api/traces/${id}/spans`, { query: { include_payloads: payloads } }),
   events: (id: string, after?: string) => request<TimelineResponse>(`/api/traces/${id}/events`, { query: { after, limit: 500 } }),
   payload: (traceId: string, kind: 'trace' | 'span' | 'event', ownerId: string, field: string) =>
     request<unknown>(`/api/traces/${traceId}/payloads/${kind}/${ownerId}/${field}`),
+
+  usage: (bucket: 'hour' | 'day') => request<UsageResponse>('/api/stats/usage', { query: { bucket } }),
 
   sessions: (query: Record<string, string | undefined>) => request<SessionList>('/api/sessions', { query }),
   session: (id: string) => request<unknown>(`/api/sessions/${id}`).then(checked(Session, 'session')),
@@ -266,4 +272,4 @@ export const api = {
   engineHealth: () => request<EngineHealth>('/v1/engine/health'),
 }
 
-export type { SessionCompare, SessionNarrative }
+export type { SessionCompare, SessionNarrative, UsageResponse }

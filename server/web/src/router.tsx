@@ -40,10 +40,14 @@ export function currentProject(): string | undefined {
 }
 
 /** Replaces some query parameters of the current URL (undefined or '' removes one). */
-export function setQuery(patch: Record<string, string | undefined>, options: { replace?: boolean } = {}): void {
+export function setQuery(patch: Record<string, string | string[] | undefined>, options: { replace?: boolean } = {}): void {
   const params = new URLSearchParams(window.location.search)
   for (const [k, v] of Object.entries(patch)) {
-    if (v === undefined || v === '') params.delete(k)
+    if (Array.isArray(v)) {
+      // A repeatable parameter: every value in order, or none.
+      params.delete(k)
+      for (const item of v) if (item !== '') params.append(k, item)
+    } else if (v === undefined || v === '') params.delete(k)
     else params.set(k, v)
   }
   const qs = params.toString()

@@ -1,9 +1,9 @@
-import { useState } from 'react'
+import { useMemo, useState } from 'react'
 import { api, ApiError } from '../api.js'
-import { JsonView } from '../components/JsonView.js'
 import { ErrorBox, Loading, Stat, Status } from '../components/ui.js'
 import { fmtCost, fmtDelta, fmtDuration, fmtInt } from '../format.js'
 import { useLoad } from '../hooks.js'
+import { diffJson, jsonLines, type JsonPath } from '../json-diff.js'
 import { Link, useLocation } from '../router.js'
 
 // Two traces of one session side by side: aligned span diff with payload differences and the
@@ -128,7 +128,7 @@ export function Compare({ sessionId }: { sessionId: string }) {
   )
 }
 
-/** Both spans' payloads next to each other, loaded on demand through the payload route. */
+/** Both spans' payloads next to each other, loaded on demand through the payload route, with the differing JSON paths highlighted. */
 function SideBySide({ baselineTrace, candidateTrace, baselineSpan, candidateSpan }: { baselineTrace: string; candidateTrace: string; baselineSpan: string; candidateSpan: string }) {
   const [field, setField] = useState<'input' | 'output' | 'metadata'>()
   const [data, setData] = useState<{ field: string; baseline: unknown; candidate: unknown }>()
@@ -153,18 +153,44 @@ function SideBySide({ baselineTrace, candidateTrace, baselineSpan, candidateSpan
         </button>
       ))}
       <ErrorBox error={error} />
-      {field && data?.field === field ? (
-        <div className="grid2">
-          <div>
-            <div className="muted small">Baseline</div>
-            <JsonView value={data.baseline} name={field} />
-          </div>
-          <div>
-            <div className="muted small">Candidate</div>
-            <JsonView value={data.candidate} name={field} />
-          </div>
-        </div>
-      ) : null}
+      {field && data?.field === field ? <PayloadDiff field={field} baseline={data.baseline} candidate={data.candidate} /> : null}
+    </div>
+  )
+}
+
+function PayloadDiff({ field, baseline, candidate }: { field: string; baseline: unknown; candidate: unknown }) {
+  const diff = useMemo(() => diffJson(baseline, candidate), [baseline, candidate])
+  return (
+    <div className="payload-diff" data-testid="payload-diff">
+      <div className="muted small" data-testid="payload-diff-paths">
+        {diff.paths.length
+          ? `${diff.paths.length}${diff.truncated ? '+' : ''} differing path${diff.paths.length === 1 ? '' : 's'}: ${diff.paths.slice(0, 8).map((p) => field + p.slice(1)).join(', ')}${diff.paths.length > 8 ? ', …' : ''}`
+          : `The ${field} payloads are equal.`}
+      </div>
+      <div className="grid2">
+        <DiffPane label="Baseline" value={baseline} changed={diff.paths} side="del" />
+        <DiffPane label="Candidate" value={candidate} changed={diff.paths} side="ins" />
+      </div>
+    </div>
+  )
+}
+
+function DiffPane({ label, value, changed, side }: { label: string; value: unknown; changed: JsonPath[]; side: 'del' | 'ins' }) {
+  const lines = useMemo(() => jsonLines(value, changed), [value, changed])
+  return (
+    <div>
+      <div className="muted small">{label}</div>
+      {value === undefined ? (
+        <div className="muted small">∅ (none)</div>
+      ) : (
+        <pre className="json diff-pane" data-testid={`diff-pane-${side}`}>
+          {lines.map((l, i) => (
+            <div key={i} className={l.changed ? `diff-line ${side}` : 'diff-line'} data-path={l.changed ? l.path : undefined} style={{ paddingLeft: `${l.depth * 2}ch` }}>
+              {l.text}
+            </div>
+          ))}
+        </pre>
+      )}
     </div>
   )
 }

@@ -2,11 +2,15 @@ import { api, type Trace } from '../api.js'
 import { ErrorBox, Loading, Stat, Status } from '../components/ui.js'
 import { fmtAgo, fmtCost, fmtDuration, fmtInt } from '../format.js'
 import { useLoad } from '../hooks.js'
-import { Link } from '../router.js'
+import { UsageChart } from '../components/UsageChart.js'
+import { Link, setQuery, useLocation } from '../router.js'
 
-// Overview built from the list endpoints: recent, failed and running traces, recent sessions.
+// Overview built from the list endpoints: recent, failed and running traces, recent sessions;
+// and cost, traces and failures over time from /api/stats/usage (bucket in the URL).
 
 export function Dashboard() {
+  const { query } = useLocation()
+  const bucket = query.get('bucket') === 'hour' ? 'hour' : 'day'
   const data = useLoad(
     async () => {
       const [recent, failed, running, sessions, runs] = await Promise.all([
@@ -20,6 +24,28 @@ export function Dashboard() {
     },
     [window.location.search],
     { pollMs: 10_000 },
+  )
+  const usage = useLoad(() => api.usage(bucket), [bucket], { pollMs: 30_000 })
+  const usageCard = (
+    <div className="card" data-testid="usage-card">
+      <h3>
+        Usage over time{' '}
+        <span className="chips" role="group" aria-label="Usage period">
+          {(
+            [
+              ['day', 'Last 7 days'],
+              ['hour', 'Last 48 hours'],
+            ] as const
+          ).map(([b, text]) => (
+            <button key={b} className={`chip small ${bucket === b ? 'on' : ''}`} aria-pressed={bucket === b} onClick={() => setQuery({ bucket: b === 'day' ? undefined : b }, { replace: true })}>
+              {text}
+            </button>
+          ))}
+        </span>
+      </h3>
+      <ErrorBox error={usage.error} />
+      {usage.data && usage.data.bucket === bucket ? <UsageChart usage={usage.data} /> : usage.error ? null : <Loading />}
+    </div>
   )
   if (data.error) return <ErrorBox error={data.error} />
   if (!data.data) return <Loading />
@@ -37,6 +63,7 @@ export function Dashboard() {
         <Stat label="Sessions" value={fmtInt(sessions.total)} />
         <Stat label="Cost (recent 12)" value={fmtCost(cost)} />
       </div>
+      {usageCard}
       <div className="grid2">
         <TraceCard title="Failed traces" traces={failed.traces} more="/traces?status=failed" />
         <TraceCard title="Running traces" traces={running.traces} more="/traces?status=running" />

@@ -3,6 +3,7 @@ import { api, type HistoryEvent, type PurgeRequest, type RunSummary } from '../a
 import { useShell } from '../App.js'
 import { JsonView } from '../components/JsonView.js'
 import { RunLifecycle } from '../components/EngineViews.js'
+import { RerunDialog } from '../components/StartRunDialog.js'
 import { Confirm, CopyButton, ErrorBox, Loading, Modal, Stat, Status } from '../components/ui.js'
 import { fmtTime } from '../format.js'
 import { useLoad } from '../hooks.js'
@@ -10,7 +11,8 @@ import { Link } from '../router.js'
 import { waitText } from './Runs.js'
 
 // One durable run: state, wait, pending work, history, children and continuation lineage, with
-// Signal / Suspend / Resume / Cancel / Terminate controls (each confirmed).
+// Signal / Suspend / Resume / Cancel / Terminate controls (each confirmed), and Run again (a new
+// run of the same definition, version and input; not in demo mode).
 
 const TERMINAL = new Set(['COMPLETED', 'FAILED', 'CANCELLED', 'TERMINATED', 'CONTINUED_AS_NEW'])
 type Action = 'suspend' | 'resume' | 'cancel' | 'terminate'
@@ -26,6 +28,7 @@ export function RunDetail({ id, embedded }: { id: string; embedded?: boolean }) 
   const [signal, setSignal] = useState(false)
   const [toast, setToast] = useState<string>()
   const [purging, setPurging] = useState(false)
+  const [rerun, setRerun] = useState(false)
   const [purgeMode, setPurgeMode] = useState<PurgeRequest['mode']>('projection_only')
   const [projectionNote, setProjectionNote] = useState<{ text: string; ok: boolean }>()
   if (run.error) return <ErrorBox error={run.error} />
@@ -88,6 +91,11 @@ export function RunDetail({ id, embedded }: { id: string; embedded?: boolean }) 
         <button className="btn danger" disabled={shell.readOnly || !terminal} title={terminal ? 'Delete the projection (or the journal too)' : 'Only closed runs can be purged'} onClick={() => setPurging(true)}>
           Purge
         </button>
+        {!shell.readOnly ? (
+          <button className="btn" title="Start a new run of this definition and version with this run's input" onClick={() => setRerun(true)}>
+            Run again
+          </button>
+        ) : null}
         {toast ? (
           <span className="toast" role="status">
             {toast}
@@ -175,6 +183,7 @@ export function RunDetail({ id, embedded }: { id: string; embedded?: boolean }) 
       </div>
       <RunLifecycle runId={id} status={r.status} version={r.updated_at} />
       <History id={id} version={r.updated_at} />
+      {rerun ? <RerunDialog run={r} onClose={() => setRerun(false)} /> : null}
       {purging ? (
         <Confirm
           title="Purge this run?"

@@ -1,10 +1,11 @@
 import { useState } from 'react'
-import { api, type Definition } from '../api.js'
+import { api } from '../api.js'
 import { useShell } from '../App.js'
-import { Empty, ErrorBox, Loading, Modal, Status } from '../components/ui.js'
+import { StartRunDialog } from '../components/StartRunDialog.js'
+import { Empty, ErrorBox, Loading, Status } from '../components/ui.js'
 import { fmtAgo, fmtTime } from '../format.js'
 import { useLoad } from '../hooks.js'
-import { Link, navigate, setQuery, useLocation, withProject } from '../router.js'
+import { Link, setQuery, useLocation } from '../router.js'
 import { DraftInput } from './Traces.js'
 
 // Durable engine runs: filters in the URL, refreshed every 5 s, and a dialog to start a run.
@@ -110,109 +111,5 @@ export function Runs() {
       </div>
       {starting ? <StartRunDialog onClose={() => setStarting(false)} /> : null}
     </div>
-  )
-}
-
-function StartRunDialog({ onClose }: { onClose: () => void }) {
-  const defs = useLoad(() => api.definitions(), [])
-  const [definition, setDefinition] = useState('')
-  const [version, setVersion] = useState('')
-  const [instanceKey, setInstanceKey] = useState('')
-  const [requestKey] = useState(() => `web-${crypto.randomUUID()}`)
-  const [input, setInput] = useState('{}')
-  const [error, setError] = useState<unknown>()
-  const [preflight, setPreflight] = useState<string>()
-  const [busy, setBusy] = useState(false)
-  let inputError: string | undefined
-  try {
-    JSON.parse(input || 'null')
-  } catch (e) {
-    inputError = (e as Error).message
-  }
-  const choose = (d: Definition) => {
-    setDefinition(d.definition_name)
-    setVersion(d.definition_version)
-  }
-  const check = async () => {
-    if (!instanceKey.trim()) return setPreflight(undefined)
-    try {
-      const i = await api.instance(instanceKey.trim())
-      setPreflight(`exists (${i.current_run?.status.toLowerCase() ?? i.status}): starting again may conflict`)
-    } catch {
-      setPreflight('available')
-    }
-  }
-  const submit = async () => {
-    setBusy(true)
-    setError(undefined)
-    try {
-      const r = await api.startRun({ definition_name: definition.trim(), definition_version: version.trim(), instance_key: instanceKey.trim(), request_key: requestKey, input: JSON.parse(input || 'null') })
-      onClose()
-      navigate(withProject(`/engine/runs/${r.run_id}`))
-    } catch (e) {
-      setError(e)
-    } finally {
-      setBusy(false)
-    }
-  }
-  return (
-    <Modal
-      title="Start a run"
-      onClose={onClose}
-      footer={
-        <>
-          <button className="btn" onClick={onClose}>
-            Cancel
-          </button>
-          <button className="btn primary" disabled={busy || !definition.trim() || !version.trim() || !instanceKey.trim() || Boolean(inputError)} onClick={submit}>
-            Start
-          </button>
-        </>
-      }
-    >
-      <div className="form">
-        {defs.data?.definitions.length ? (
-          <label className="field">
-            <span>Registered definitions</span>
-            <select
-              className="input"
-              aria-label="Registered definition"
-              value={`${definition}@${version}`}
-              onChange={(e) => {
-                const d = defs.data!.definitions.find((x) => `${x.definition_name}@${x.definition_version}` === e.target.value)
-                if (d) choose(d)
-              }}
-            >
-              <option value="@">choose…</option>
-              {defs.data.definitions.map((d) => (
-                <option key={`${d.definition_name}@${d.definition_version}`} value={`${d.definition_name}@${d.definition_version}`}>
-                  {d.definition_name}@{d.definition_version} {d.live ? '' : '(no live worker)'}
-                </option>
-              ))}
-            </select>
-          </label>
-        ) : null}
-        <label className="field">
-          <span>Definition name</span>
-          <input className="input" value={definition} onChange={(e) => setDefinition(e.target.value)} aria-label="Definition name" />
-        </label>
-        <label className="field">
-          <span>Version</span>
-          <input className="input" value={version} onChange={(e) => setVersion(e.target.value)} aria-label="Definition version" />
-        </label>
-        <label className="field">
-          <span>Instance key</span>
-          <input className="input" value={instanceKey} onChange={(e) => setInstanceKey(e.target.value)} onBlur={check} aria-label="Instance key" />
-          {preflight ? <span className="muted small">{preflight}</span> : null}
-        </label>
-        <label className="field">
-          <span>Input (JSON)</span>
-          <textarea className="input mono" rows={5} value={input} onChange={(e) => setInput(e.target.value)} aria-label="Input JSON" />
-          {inputError ? <span className="text-failed small">{inputError}</span> : null}
-        </label>
-        <div className="muted small">Request key: {requestKey}</div>
-        <ErrorBox error={error} />
-      </div>
-    </Modal>
   )
 }

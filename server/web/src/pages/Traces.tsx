@@ -6,6 +6,7 @@ import { useLoad } from '../hooks.js'
 import { Link, setQuery, useLocation } from '../router.js'
 
 // Trace list: every filter lives in the URL (shareable, survives reload); refreshed every 5 s.
+// Metadata filters are a repeatable `metadata=key:value` parameter, each one required.
 
 const FILTERS = ['q', 'status', 'user_id', 'session_id', 'tag', 'environment', 'start_time_from', 'start_time_to', 'has_errors', 'min_duration_ms', 'sort_dir', 'engine_only', 'engine_run_status', 'engine_definition_name', 'engine_instance_key', 'engine_projection_state', 'limit', 'offset'] as const
 const ENGINE_RUN_STATUSES = ['queued', 'running', 'waiting', 'suspended', 'quarantined', 'completed', 'failed', 'cancelled', 'terminated', 'continued_as_new']
@@ -31,9 +32,10 @@ export function Traces() {
   const { query } = useLocation()
   const filters: Record<string, string | undefined> = {}
   for (const f of FILTERS) filters[f] = query.get(f) ?? undefined
+  const metadata = query.getAll('metadata')
   const limit = Number(filters.limit ?? 50)
   const offset = Number(filters.offset ?? 0)
-  const list = useLoad(() => api.traces({ ...filters, limit: String(limit), offset: String(offset) }), [query.toString()], { pollMs: 5000 })
+  const list = useLoad(() => api.traces({ ...filters, metadata, limit: String(limit), offset: String(offset) }), [query.toString()], { pollMs: 5000 })
   const traces = list.data?.traces ?? []
   const counts = { running: 0, completed: 0, failed: 0 }
   traces.forEach((t) => (counts[t.status.toLowerCase() as keyof typeof counts] += 1))
@@ -64,6 +66,7 @@ export function Traces() {
         <DraftInput name="user_id" label="User id" value={filters.user_id} />
         <DraftInput name="tag" label="Tags (comma-separated)" value={filters.tag} />
         <DraftInput name="environment" label="Environment" value={filters.environment} />
+        <MetadataInput current={metadata} />
         <DraftInput name="min_duration_ms" label="Min duration (ms)" value={filters.min_duration_ms} type="number" />
         <label className="field">
           <span>From</span>
@@ -95,21 +98,26 @@ export function Traces() {
         <DraftInput name="engine_instance_key" label="Engine instance key" value={filters.engine_instance_key} />
       </div>
       <SavedViews />
-      {active.length ? (
+      {active.length || metadata.length ? (
         <div className="active-filters">
+          {metadata.map((m, i) => (
+            <button key={`metadata-${i}`} className="chip on" data-testid="metadata-filter" onClick={() => setQuery({ metadata: metadata.filter((_, j) => j !== i), offset: undefined })} title="Remove filter">
+              metadata: {m} ✕
+            </button>
+          ))}
           {active.map((f) => (
             <button key={f} className="chip on" onClick={() => setQuery({ [f]: undefined, offset: undefined })} title="Remove filter">
               {LABELS[f] ?? f}: {filters[f]} ✕
             </button>
           ))}
-          <button className="btn ghost small" onClick={() => setQuery(Object.fromEntries(FILTERS.map((f) => [f, undefined])))}>
+          <button className="btn ghost small" onClick={() => setQuery({ ...Object.fromEntries(FILTERS.map((f) => [f, undefined])), metadata: undefined })}>
             Clear all
           </button>
         </div>
       ) : null}
       <ErrorBox error={list.error} />
       {!list.data && list.loading ? <Loading /> : null}
-      {list.data && traces.length === 0 ? <Empty>No traces match. {active.length ? 'Try removing a filter.' : 'Send spans to /v1/ingest or run `continua seed`.'}</Empty> : null}
+      {list.data && traces.length === 0 ? <Empty>No traces match. {active.length || metadata.length ? 'Try removing a filter.' : 'Send spans to /v1/ingest or run `continua seed`.'}</Empty> : null}
       {traces.length ? (
         <div className="table-wrap">
           <table className="table" data-testid="traces-table">
@@ -210,6 +218,35 @@ export function DraftInput({ name, label, value, type = 'text', wide }: { name: 
   )
 }
 
+/**
+ * Adds a `key:value` metadata filter on Enter. The key ends at the first colon; a value that
+ * reads as a number, true, false or null also matches that typed value (docs/api.md).
+ */
+function MetadataInput({ current }: { current: string[] }) {
+  const [draft, setDraft] = useState('')
+  const text = draft.trim()
+  const bad = text !== '' && text.indexOf(':') <= 0
+  const add = () => {
+    if (!text || bad) return
+    if (!current.includes(text)) setQuery({ metadata: [...current, text], offset: undefined })
+    setDraft('')
+  }
+  return (
+    <input
+      className={`input small ${bad ? 'invalid' : ''}`}
+      placeholder="Metadata key:value"
+      aria-label="Metadata key:value"
+      title={bad ? 'Write key:value' : 'Add a metadata filter (Enter); every one must match'}
+      value={draft}
+      onChange={(e) => setDraft(e.target.value)}
+      onKeyDown={(e) => {
+        if (e.key === 'Enter') add()
+        if (e.key === 'Escape') setDraft('')
+      }}
+    />
+  )
+}
+
 interface SavedView {
   name: string
   query: string
@@ -240,7 +277,7 @@ function SavedViews() {
       <span className="muted small">Saved views:</span>
       {views.map((v) => (
         <span key={v.name} className="chip">
-          <button className="link" onClick={() => setQuery({ ...Object.fromEntries(FILTERS.map((f) => [f, undefined])), ...Object.fromEntries(new URLSearchParams(v.query)) })}>
+          <button className="link" onClick={() => setQuery({ ...Object.fromEntries(FILTERS.map((f) => [f, undefined])), ...Object.fromEntries(new URLSearchParams(v.query)), metadata: new URLSearchParams(v.query).getAll('metadata') })}>
             {v.name}
           </button>{' '}
           <button className="link muted" aria-label={`Delete view ${v.name}`} onClick={() => store(views.filter((x) => x !== v))}>
