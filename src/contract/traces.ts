@@ -189,7 +189,7 @@ export interface MetadataFilter {
 
 /** `metadata=key:value`, repeatable (every one must match); split at the first colon. */
 export const metadataParam = z
-  .unknown()
+  .union([z.string(), z.array(z.string())], { error: 'metadata must be key:value' })
   .transform((raw, ctx): MetadataFilter[] => {
     const list = Array.isArray(raw) ? raw : [raw]
     if (list.length > METADATA_FILTER_MAX) {
@@ -199,8 +199,7 @@ export const metadataParam = z
     const out: MetadataFilter[] = []
     for (const item of list) {
       const problem =
-        typeof item !== 'string' ? 'metadata must be key:value'
-        : item.length > 1024 ? 'metadata must be at most 1024 characters'
+        item.length > 1024 ? 'metadata must be at most 1024 characters'
         : item.includes('\u0000') ? 'metadata must not contain NUL bytes'
         : item.indexOf(':') <= 0 ? `metadata must be key:value with a non-empty key (got "${item.slice(0, 60)}")`
         : undefined
@@ -208,9 +207,8 @@ export const metadataParam = z
         ctx.addIssue({ code: 'custom', message: problem })
         return z.NEVER
       }
-      const text = item as string
-      const at = text.indexOf(':')
-      out.push({ key: text.slice(0, at), value: text.slice(at + 1) })
+      const at = item.indexOf(':')
+      out.push({ key: item.slice(0, at), value: item.slice(at + 1) })
     }
     return out
   })

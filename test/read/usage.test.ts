@@ -119,6 +119,8 @@ describe('usage over time and metadata filters over HTTP', () => {
     const op = doc.body.paths['/api/stats/usage'].get
     assert.deepEqual(op.parameters.map((p: { name: string }) => p.name).sort(), ['bucket', 'from', 'project_id', 'to'])
     assert.equal(op.responses['200'].content['application/json'].schema.$ref, '#/components/schemas/UsageResponse')
+    const metadata = doc.body.paths['/api/traces'].get.parameters.find((p: { name: string }) => p.name === 'metadata')
+    assert.deepEqual(metadata.schema.anyOf, [{ type: 'string' }, { type: 'array', items: { type: 'string' } }])
   })
 
   const names = async (qs: string) => {

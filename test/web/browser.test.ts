@@ -146,15 +146,45 @@ describe('web debugger in chromium', { skip }, () => {
   })
 
   it('charts cost, traces and failures over time, with the bucket in the URL', async () => {
+    // Traces with a cost at known times in the last days (the demo's own traces are older).
+    const { rollupTrace } = await import('../../src/ingest/rollup.js')
+    const HOUR = 3_600_000
+    const DAY = 24 * HOUR
+    const now = Date.now()
+    const today = Math.floor(now / DAY) * DAY
+    const thisHour = Math.floor(now / HOUR) * HOUR
+    const costly: Array<[string, number, string, 'completed' | 'failed']> = [
+      ['usage-3d', today - 3 * DAY + HOUR, '0.25', 'completed'],
+      ['usage-1d', today - DAY + HOUR, '0.5', 'failed'],
+      ['usage-now', thisHour, '0.125', 'completed'],
+    ]
+    for (const [id, at, cost, status] of costly) {
+      const iso = (ms: number) => new Date(ms).toISOString()
+      await ingestSync(fx.t.db, fx.demoProjectId, {
+        batch_key: id,
+        traces: [{ trace_id: id, name: id, start_time: iso(at), end_time: iso(at + 1000), status }],
+        spans: [{ trace_id: id, span_id: `${id}-llm`, name: 'call', type: 'llm', start_time: iso(at), end_time: iso(at + 500), status, prompt_tokens: 10, completion_tokens: 5, total_cost: cost }],
+      })
+      await rollupTrace(fx.t.db, (await traceByName(id)).id)
+    }
+    const title = (start: number) => page.getByTestId('usage-chart').locator(`[data-start="${new Date(start).toISOString()}"] title`).textContent()
     await go('/dashboard')
     const chart = page.getByTestId('usage-chart')
     await chart.waitFor()
     assert.equal(await chart.locator('[data-testid=usage-bucket]').count(), 7, 'the last 7 days by day')
+    assert.equal(await chart.locator('[data-testid=usage-bucket]').first().getAttribute('data-start'), new Date(today - 6 * DAY).toISOString())
+    assert.match((await title(today - 3 * DAY)) ?? '', /: \$0\.250 · 1 traces · 0 failed/)
+    assert.match((await title(today - DAY)) ?? '', /: \$0\.500 · 1 traces · 1 failed/)
+    assert.match((await title(today - 2 * DAY)) ?? '', /: \$0 · 0 traces · 0 failed/)
+    // Bar heights follow cost: yesterday's is the tallest, three days ago half of it.
+    const height = async (start: number) => Number(await chart.locator(`[data-start="${new Date(start).toISOString()}"] .usage-cost`).getAttribute('height'))
+    assert.ok(Math.abs((await height(today - 3 * DAY)) * 2 - (await height(today - DAY))) < 0.01)
     const usage = await api(fx.url, 'GET', `/api/stats/usage?project_id=${fx.demoProjectId}&bucket=hour`)
     await page.getByRole('button', { name: 'Last 48 hours' }).click()
     await page.waitForFunction(() => new URL(location.href).searchParams.get('bucket') === 'hour')
     await chart.locator('[data-testid=usage-bucket]').nth(47).waitFor()
     assert.equal(await chart.locator('[data-testid=usage-bucket]').count(), 48, 'the last 48 hours by hour')
+    assert.match((await title(thisHour)) ?? '', /: \$0\.125 · /)
     await page.reload()
     await page.getByTestId('usage-chart').locator('[data-testid=usage-bucket]').nth(47).waitFor()
     assert.equal(await page.getByTestId('usage-chart').locator('[data-testid=usage-bucket]').count(), 48, 'the bucket survives a reload')

@@ -29,6 +29,7 @@ export function UsageChart({ usage }: { usage: UsageResponse }) {
           Total {fmtCost(usage.totals.cost_usd_decimal)} · {fmtInt(usage.totals.traces)} traces · {fmtInt(usage.totals.errors)} failed
         </span>
       </div>
+      {maxCost === 0 ? <div className="usage-note muted small">No cost recorded in this period.</div> : null}
       <svg viewBox={`0 0 ${width} ${COST_H + 4 + COUNT_H}`} preserveAspectRatio="none" role="img" aria-label={`Cost, traces and failures per ${unit}`}>
         <line x1={0} x2={width} y1={COST_H} y2={COST_H} className="usage-base" />
         {buckets.map((b, i) => {

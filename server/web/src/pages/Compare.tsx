@@ -146,12 +146,14 @@ function SideBySide({ baselineTrace, candidateTrace, baselineSpan, candidateSpan
   }
   return (
     <div className="side-by-side">
-      <span className="muted small">Side by side:</span>
-      {(['input', 'output', 'metadata'] as const).map((f) => (
-        <button key={f} className={`chip small ${field === f ? 'on' : ''}`} onClick={() => void open(f)}>
-          {f}
-        </button>
-      ))}
+      <div className="chips">
+        <span className="muted small">Side by side:</span>
+        {(['input', 'output', 'metadata'] as const).map((f) => (
+          <button key={f} className={`chip small ${field === f ? 'on' : ''}`} aria-pressed={field === f} onClick={() => void open(f)}>
+            {f}
+          </button>
+        ))}
+      </div>
       <ErrorBox error={error} />
       {field && data?.field === field ? <PayloadDiff field={field} baseline={data.baseline} candidate={data.candidate} /> : null}
     </div>
