@@ -86,7 +86,8 @@ function baseTraceQuery(db: Kysely<DB>, projectId: string | undefined, f: TraceF
 /** The projection state lives on the run; 'up_to_date' when the run row is gone. */
 const projectionState = sql<string>`coalesce((select er.projection_state from engine.runs er where er.id = t.engine_run_id), 'up_to_date')`
 
-const JSON_LITERAL = /^(-?(0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?|true|false|null)$/
+// The exponent is kept to four digits: Postgres numeric overflows well before 1e999999.
+const JSON_LITERAL = /^(-?(0|[1-9]\d*)(\.\d+)?([eE][+-]?\d{1,4})?|true|false|null)$/
 
 /**
  * Containment on traces.metadata: the key holds the value as a string, or, when the value reads

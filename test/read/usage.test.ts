@@ -138,6 +138,7 @@ describe('usage over time and metadata filters over HTTP', () => {
     assert.deepEqual(await names('metadata=nested:%7B%22x%22%3A1%7D'), [], 'objects are not matched by their text')
     assert.deepEqual(await names(`metadata=${encodeURIComponent("team:search' or 1=1 --")}`), [])
     assert.deepEqual(await names('metadata=team:search&status=failed'), ['u-2'])
+    for (const literal of ['1e999999', '1e-999999', '9'.repeat(1000), '-0', '1E4', '0.5e+3']) assert.deepEqual(await names(`metadata=tier:${literal}`), [], literal)
     const total = await get('/api/traces?metadata=team:search')
     assert.equal(total.body.total, 3)
   })
