@@ -147,6 +147,7 @@ const MATRIX: Record<string, Row> = {
   // Change notices of the caller's own project (scope from the key, or ?project_id= for operators).
   'GET /api/changes/stream': { own: 200, other: 200, operator: 200, req: () => ({ path: '/api/changes/stream' }) },
   'GET /api/sessions': { own: 200, other: 200, operator: 200, req: () => ({ path: '/api/sessions' }) },
+  'GET /api/stats/usage': { own: 200, other: 200, operator: 200, req: () => ({ path: '/api/stats/usage' }) },
   'GET /api/sessions/:id': { own: 200, other: 404, operator: 200, req: (c) => ({ path: `/api/sessions/${c.sessionA}` }) },
   'GET /api/sessions/:id/narrative': { own: 200, other: 404, operator: 200, req: (c) => ({ path: `/api/sessions/${c.sessionA}/narrative` }) },
   'GET /api/sessions/:id/compare': { own: 200, other: 404, operator: 200, req: (c) => ({ path: `/api/sessions/${c.sessionA}/compare?baseline_trace_id=${c.traceA}&candidate_trace_id=${c.trace2A}` }) },
