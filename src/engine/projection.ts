@@ -68,6 +68,7 @@ async function projectEvents(c: pg.PoolClient, run: RunRow, events: Projected[])
   let direct = false
   // A run end the final statement applies itself (trace and root span closed, open spans failed).
   let end: { status: string; output: unknown; message: string | null } | null = null
+  let open: { instanceKey: string; input: unknown } | null = null
   const flushOpens = async () => {
     if (opens.length) direct = true
     for (const o of opens.splice(0)) await upsertSpan(c, run, o.span_id, o.name, { input: o.input, attempt: 1 }, change)
@@ -83,8 +84,12 @@ async function projectEvents(c: pg.PoolClient, run: RunRow, events: Projected[])
 
     switch (ev.type) {
       case 'workflow.started':
-        direct = true
-        await openTrace(c, run, p, change)
+        // A run's first flush (that does not also end it) creates its trace in the final statement.
+        if (ev === events[0] && !events.some((e) => TERMINAL_TRACE_STATUS[e.type])) open = { instanceKey: String(p.instance_key ?? ''), input: p.input ?? null }
+        else {
+          direct = true
+          await openTrace(c, run, p, change)
+        }
         ev0('state_change', `run ${run.run_number} started`, { run_number: run.run_number })
         break
       case 'activity.scheduled':
@@ -151,7 +156,7 @@ async function projectEvents(c: pg.PoolClient, run: RunRow, events: Projected[])
     }
   }
 
-  const final = finalStatement({ run, events: out, opens, closes, end, direct })
+  const final = finalStatement({ run, events: out, opens, closes, end, direct, open })
   await pq(c, final.text, final.values)
   // A run's trace gets its totals when it ends, in the same transaction (ingested traces get
   // them from the rollup job; an engine trace's totals only change here).
@@ -189,6 +194,8 @@ function finalStatement(f: {
   closes: Array<{ span_id: string; status: string; message: string | null; output: unknown }>
   end: { status: string; output: unknown; message: string | null } | null
   direct: boolean
+  /** Create the run's session, trace and root span here (its first flush). */
+  open: { instanceKey: string; input: unknown } | null
 }): { text: string; values: unknown[] } {
   const values: unknown[] = []
   const p = (value: unknown) => {
@@ -202,13 +209,37 @@ function finalStatement(f: {
        insert into trace_change_counters as tc (project_id, trace_id, last_seq)
        values (${project}, ${trace}, coalesce((select last_seq from project_change_counters where project_id = ${project}), 0) + 1)
        on conflict (project_id, trace_id) do update set last_seq = tc.last_seq + 1 returning last_seq)`,
-    `t as (select id from traces where project_id = ${project} and trace_id = ${trace})`,
   ]
   const counts: string[] = []
   const part = (name: string, sql: string) => {
     ctes.push(`${name} as (${sql})`)
     counts.push(`(select count(*) from ${name}) as ${name}`)
   }
+  if (f.open) {
+    const r = f.run
+    const name = p(r.definition_name)
+    const input = p(JSON.stringify(f.open.input))
+    const meta = { run_id: r.id, instance_key: f.open.instanceKey, definition_name: r.definition_name, definition_version: r.definition_version, run_number: r.run_number }
+    ctes.push(
+      `s as (
+         insert into sessions (project_id, external_id, name) values (${project}, ${p(f.open.instanceKey)}, ${p(f.open.instanceKey)})
+         on conflict (project_id, external_id) do update set last_activity_at = now(), updated_at = now() returning id)`,
+      `t as (
+         insert into traces (project_id, session_id, trace_id, name, metadata, input, status, status_explicit, start_time, change_seq,
+           engine_run_id, engine_instance_key, engine_definition_name, engine_definition_version, engine_run_status, engine_parent_run_id, engine_root_run_id)
+         select ${project}, s.id, ${trace}, ${name}, ${p(JSON.stringify({ engine: { ...meta, continued_from_run_id: r.continued_from_run_id, parent_run_id: r.parent_run_id } }))}::jsonb,
+           ${input}::jsonb, 'running', true, now(), n.last_seq, ${p(r.id)}::uuid, ${p(f.open.instanceKey)}, ${name}, ${p(r.definition_version)},
+           (select status from engine.runs where id = ${p(r.id)}::uuid), ${p(r.parent_run_id)}::uuid, ${p(r.root_run_id)}::uuid
+         from s, n
+         on conflict (project_id, trace_id) do update set updated_at = now() returning id)`,
+    )
+    part(
+      'rt',
+      `insert into spans (project_id, trace_id, span_id, parent_span_id, name, type, status, start_time, input, metadata, change_seq, first_change_seq)
+       select ${project}, t.id, ${p(rootSpan(r.id))}, null, ${name}, 'chain', 'running', now(), ${input}::jsonb, '{}'::jsonb, n.last_seq, n.last_seq from t, n
+       on conflict (trace_id, span_id) do nothing returning 1`,
+    )
+  } else ctes.push(`t as (select id from traces where project_id = ${project} and trace_id = ${trace})`)
   const root = rootSpan(f.run.id)
   if (f.opens.length) {
     part(
