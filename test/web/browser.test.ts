@@ -434,6 +434,9 @@ describe('web debugger in chromium', { skip }, () => {
     await waitFor('run waiting', async () => (await fx.t.pool.query(`select status from engine.runs where id = $1`, [waiting.run_id])).rows[0]?.status === 'waiting')
     await go(`/traces/${(await traceByName(`engine:${waiting.run_id}`)).id}`)
     await expectState('declared_wait', 'declared')
+    // The run's own wait arrives with the engine state, which may load after the trace's events
+    // (whose open timer wait is also "declared"): wait for it rather than read the first render.
+    await waitFor('the engine wait in the panel', async () => /signal approve/.test((await panel.textContent()) ?? '')).catch(() => {})
     assert.match((await panel.textContent()) ?? '', /signal approve/)
     await terminateRun(fx.t.pool, fx.demoProjectId, waiting.run_id)
   })
