@@ -114,6 +114,8 @@ describe('ingest rules against Postgres', () => {
     assert.deepEqual(left.rows.map((r) => `${r.name}/${r.trace_id}`), ['keeps-forever/new', 'keeps-forever/old', 'short-retention/new'])
     const spans = await t.pool.query(`select count(*)::int as n from spans where project_id = $1`, [short.id])
     assert.equal(spans.rows[0].n, 1, 'spans go with their trace')
+    const counters = await t.pool.query(`select trace_id from trace_change_counters where project_id = $1 order by 1`, [short.id])
+    assert.deepEqual(counters.rows.map((r) => r.trace_id), ['new'], 'the change counter goes with its trace')
 
     // failed batch payloads
     const { rows: batches } = await t.pool.query(
