@@ -96,14 +96,21 @@ export async function runTraceStream(sink: StreamSink, o: StreamOptions): Promis
 }
 
 async function sendChanges(sink: StreamSink, db: Kysely<DB>, trace: TraceListRow, after: number): Promise<number> {
-  const [spans, events, traceRow] = await Promise.all([
-    q.spansChangedSince(db, trace.project_id, trace.id, after),
-    q.listEvents(db, trace.project_id, trace.id, { afterSeq: after }),
-    q.getTrace(db, trace.project_id, trace.id),
-  ])
-  const names = new Map(spans.map((s) => [s.span_id, s.name]))
-  const missing = events.map((e) => e.span_id).filter((id) => !names.has(id))
-  for (const [id, name] of await q.spanNames(db, trace.project_id, trace.id, missing)) names.set(id, name)
+  // One snapshot for all three reads: read separately, a batch committing between them could
+  // show its event but not its spans, and the cursor would then move past the spans for good.
+  const { spans, events, traceRow, names } = await db
+    .transaction()
+    .setIsolationLevel('repeatable read')
+    .setAccessMode('read only')
+    .execute(async (trx) => {
+      const spans = await q.spansChangedSince(trx, trace.project_id, trace.id, after)
+      const events = await q.listEvents(trx, trace.project_id, trace.id, { afterSeq: after })
+      const traceRow = await q.getTrace(trx, trace.project_id, trace.id)
+      const names = new Map(spans.map((s) => [s.span_id, s.name]))
+      const missing = events.map((e) => e.span_id).filter((id) => !names.has(id))
+      for (const [id, name] of await q.spanNames(trx, trace.project_id, trace.id, missing)) names.set(id, name)
+      return { spans, events, traceRow, names }
+    })
 
   const out: Array<{ seq: number; order: number; text: (id?: number) => string }> = []
   if (traceRow && Number(traceRow.change_seq) > after) {
