@@ -16,12 +16,15 @@ function clusterDir(home: string): string {
   return JSON.parse(fs.readFileSync(path.join(home, 'pg.json'), 'utf8')).dataDir as string
 }
 
+/** Postmasters of this cluster. A backend just forked still shows its parent's command line for a moment: skip those. */
 function postgresPids(dataDir: string): number[] {
-  const out = execFileSync('ps', ['-eo', 'pid=,args='], { encoding: 'utf8' })
-  return out
+  const out = execFileSync('ps', ['-eo', 'pid=,ppid=,args='], { encoding: 'utf8' })
+  const matching = out
     .split('\n')
     .filter((line) => line.includes(`postgres -D ${dataDir}`))
-    .map((line) => Number(line.trim().split(/\s+/)[0]))
+    .map((line) => line.trim().split(/\s+/).map(Number) as [number, number])
+  const pids = new Set(matching.map(([pid]) => pid))
+  return matching.filter(([, ppid]) => !pids.has(ppid)).map(([pid]) => pid)
 }
 
 async function waitForNoPostgres(dataDir: string, timeoutMs = 10_000): Promise<void> {
