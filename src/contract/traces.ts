@@ -124,7 +124,16 @@ export const Span = z
   .meta({ id: 'Span' })
 export type Span = z.infer<typeof Span>
 
-export const SpanList = z.object({ spans: z.array(Span) }).meta({ id: 'SpanList' })
+export const SpanList = z
+  .object({
+    spans: z.array(Span),
+    high_water: z
+      .number()
+      .int()
+      .optional()
+      .describe('With include_payloads=false: the trace\'s highest change number, read with the spans; resume the live stream after it'),
+  })
+  .meta({ id: 'SpanList' })
 export type SpanList = z.infer<typeof SpanList>
 
 export const TIMELINE_EVENT_TYPES = [...EVENT_KINDS, 'span_started', 'span_completed', 'span_failed'] as const

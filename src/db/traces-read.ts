@@ -175,10 +175,18 @@ export async function listSpans(db: Kysely<DB>, projectId: string, traceId: stri
  * then costs one value to decode instead of 10,000 rows. Field for field the same as spanToWire
  * with payloads left out (a test holds the two together).
  */
-export async function spanSummariesJson(db: Kysely<DB>, projectId: string, traceId: string): Promise<string> {
+/**
+ * The light span list as JSON text, and the trace's highest change number read in the same
+ * snapshot: a live view that resumes its stream after that number misses nothing.
+ */
+export async function spanSummariesJson(db: Kysely<DB>, projectId: string, traceId: string): Promise<{ spans: string; highWater: number }> {
   const time = (col: string) => sql`to_char(${sql.ref(col)} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`
-  const res = await sql<{ spans: string }>`
-    select coalesce(json_agg(json_strip_nulls(json_build_object(
+  const res = await sql<{ spans: string; high_water: string }>`
+    select greatest(
+        (select max(change_seq) from spans where project_id = ${projectId} and trace_id = ${traceId}),
+        (select max(change_seq) from span_events where project_id = ${projectId} and trace_id = ${traceId}),
+        (select change_seq from traces where project_id = ${projectId} and id = ${traceId}), 0) as high_water,
+      coalesce(json_agg(json_strip_nulls(json_build_object(
       'id', s.id, 'trace_id', s.trace_id, 'span_id', s.span_id, 'parent_span_id', s.parent_span_id, 'name', s.name,
       'kind', case s.type when 'llm' then 'LLM' when 'tool' then 'TOOL' when 'chain' then 'CHAIN' when 'agent' then 'AGENT' else 'CUSTOM' end,
       'type', s.type,
@@ -195,7 +203,7 @@ export async function spanSummariesJson(db: Kysely<DB>, projectId: string, trace
     )) order by s.start_time, s.sequence nulls last, s.first_change_seq, s.id), '[]')::text as spans
     from spans s
     where s.project_id = ${projectId} and s.trace_id = ${traceId}`.execute(db)
-  return res.rows[0]!.spans
+  return { spans: res.rows[0]!.spans, highWater: Number(res.rows[0]!.high_water) }
 }
 
 export async function listEvents(

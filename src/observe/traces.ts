@@ -73,7 +73,8 @@ export async function getTraceDetail(db: Kysely<DB>, projectId: string | undefin
 /** The light span list (no payloads) as JSON text of `{"spans": [...]}`, serialised by Postgres. */
 export async function traceSpanSummariesJson(db: Kysely<DB>, projectId: string | undefined, id: string): Promise<string> {
   const trace = await requireTrace(db, projectId, id)
-  return `{"spans":${await q.spanSummariesJson(db, trace.project_id, trace.id)}}`
+  const { spans, highWater } = await q.spanSummariesJson(db, trace.project_id, trace.id)
+  return `{"spans":${spans},"high_water":${highWater}}`
 }
 
 export async function listTraceSpans(db: Kysely<DB>, projectId: string | undefined, id: string): Promise<Span[]> {

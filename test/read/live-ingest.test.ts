@@ -68,6 +68,18 @@ describe('read APIs over data written by ingestSync', () => {
     controller.abort()
   })
 
+  it('the light span list carries the trace\'s change high-water mark, read with the spans', async () => {
+    const light = await api(server.url, 'GET', `/api/traces/${traceUuid}/spans?include_payloads=false`, { headers: { 'x-api-key': key } })
+    assert.equal(light.status, 200)
+    const { rows } = await t.pool.query(
+      `select greatest((select max(change_seq) from spans where trace_id = $1), (select max(change_seq) from span_events where trace_id = $1),
+         (select change_seq from traces where id = $1))::int as high`,
+      [traceUuid],
+    )
+    assert.equal(light.body.high_water, rows[0].high)
+    assert.ok(light.body.spans.every((s: { change_seq: number }) => s.change_seq <= light.body.high_water))
+  })
+
   it('polling the timeline while batches commit concurrently sees every entry', async () => {
     const seen = new Set<string>()
     let cursor = (await events()).body.poll_cursor as string

@@ -244,7 +244,7 @@ export const api = {
 
   traces: (query: Record<string, string | string[] | undefined>, signal?: AbortSignal) => request<TraceList>('/api/traces', { query, signal }),
   trace: (id: string) => request<unknown>(`/api/traces/${id}`).then(checked(TraceDetail, 'trace')),
-  spans: (id: string, payloads: boolean) => request<{ spans: Span[] }>(`/api/traces/${id}/spans`, { query: { include_payloads: payloads } }),
+  spans: (id: string, payloads: boolean) => request<{ spans: Span[]; high_water?: number }>(`/api/traces/${id}/spans`, { query: { include_payloads: payloads } }),
   events: (id: string, after?: string) => request<TimelineResponse>(`/api/traces/${id}/events`, { query: { after, limit: 500 } }),
   payload: (traceId: string, kind: 'trace' | 'span' | 'event', ownerId: string, field: string) =>
     request<unknown>(`/api/traces/${traceId}/payloads/${kind}/${ownerId}/${field}`),

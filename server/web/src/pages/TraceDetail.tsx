@@ -20,6 +20,8 @@ const ROW_HEIGHT = 28
 
 interface Data {
   trace: TraceDetail
+  /** Where the live stream resumes: every change up to it is in what was loaded. */
+  streamAfter: number
   spans: Span[]
   events: TimelineEvent[]
   /** The timeline has more events than the page loads (very large traces). */
@@ -32,8 +34,12 @@ interface Data {
  * the timeline and (for traces small enough) the spans with payloads, in the background.
  */
 async function loadStaged(id: string, update: (fn: (d: Data | undefined) => Data | undefined) => void): Promise<void> {
-  const [trace, light] = await Promise.all([api.trace(id), api.spans(id, false)])
-  update((d) => ({ trace, spans: light.spans, events: d?.trace.id === id ? d.events : [], payloadsInline: false }))
+  // The light span list first: it carries the trace's change high-water mark read with it, and
+  // everything loaded after it is newer, so the live stream can resume there without a gap.
+  const light = await api.spans(id, false)
+  const trace = await api.trace(id)
+  const streamAfter = light.high_water ?? 0
+  update((d) => ({ trace, streamAfter, spans: light.spans, events: d?.trace.id === id ? d.events : [], payloadsInline: false }))
   const withPayloads = trace.total_spans <= PAYLOADS_INLINE_MAX_SPANS ? api.spans(id, true) : undefined
   const { events, capped } = await loadEvents(id)
   update((d) => d && { ...d, events, eventsCapped: capped })
@@ -64,8 +70,9 @@ async function loadEvents(id: string): Promise<{ events: TimelineEvent[]; capped
 
 /**
  * Live changes of a running trace over GET /api/traces/{id}/stream, read through fetch so the
- * credentials travel in headers. Resumes after the newest change already loaded; messages are
- * delivered in small batches.
+ * credentials travel in headers. Starts after the load's high-water mark and, on reconnect,
+ * after the last complete group it received; messages are delivered in small batches. A change
+ * may arrive twice (loaded and streamed): applying one is idempotent.
  */
 function useTraceStream(id: string, enabled: boolean, after: () => number, onMessages: (m: StreamMessage[]) => void) {
   const cb = useRef(onMessages)
@@ -76,6 +83,7 @@ function useTraceStream(id: string, enabled: boolean, after: () => number, onMes
   useEffect(() => {
     if (!enabled) return
     const abort = new AbortController()
+    let cursor = afterRef.current()
     let pending: StreamMessage[] = []
     let timer: ReturnType<typeof setTimeout> | undefined
     const flush = () => {
@@ -87,7 +95,7 @@ function useTraceStream(id: string, enabled: boolean, after: () => number, onMes
     ;(async () => {
       while (!abort.signal.aborted) {
         try {
-          const res = await fetch(apiUrl(`/api/traces/${id}/stream`, { query: { after: afterRef.current() } }), { headers: authHeaders(), signal: abort.signal })
+          const res = await fetch(apiUrl(`/api/traces/${id}/stream`, { query: { after: Math.max(cursor, afterRef.current()) } }), { headers: authHeaders(), signal: abort.signal })
           if (!res.ok || !res.body) throw new Error(String(res.status))
           setLive(true)
           const reader = res.body.pipeThrough(new TextDecoderStream()).getReader()
@@ -97,6 +105,7 @@ function useTraceStream(id: string, enabled: boolean, after: () => number, onMes
             if (done) break
             const parsed = parseSse(buffer + value)
             buffer = parsed.rest
+            for (const m of parsed.messages) if (m.id !== undefined && m.id > cursor) cursor = m.id
             pending.push(...parsed.messages.filter((m) => m.event !== 'ready'))
             if (pending.length && !timer) timer = setTimeout(flush, 150)
           }
@@ -140,13 +149,6 @@ function applyChanges(d: Data, messages: StreamMessage[]): Data {
   return { ...d, trace, spans: [...spans.values()], events }
 }
 
-function maxChangeSeq(d: Data | undefined): number {
-  if (!d) return 0
-  let max = d.trace.change_seq
-  for (const s of d.spans) if (s.change_seq > max) max = s.change_seq
-  for (const e of d.events) if (e.source === 'explicit' && e.change_seq > max) max = e.change_seq
-  return max
-}
 
 type Section = 'overview' | 'timeline' | 'logs' | 'metrics' | 'engine' | 'replay'
 
@@ -164,7 +166,7 @@ export function TraceDetailPage({ id }: { id: string }) {
   const live = useTraceStream(
     id,
     running,
-    () => maxChangeSeq(dataRef.current),
+    () => dataRef.current?.streamAfter ?? 0,
     (messages) => {
       const finished = messages.some((m) => m.event === 'trace' && (m.data as { status?: string }).status !== 'RUNNING')
       setData((d) => d && applyChanges(d, messages))
