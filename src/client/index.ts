@@ -133,6 +133,11 @@ export class TracesClient {
   async spans(id: string, payloads = true): Promise<Span[]> {
     return (await this.http.call<{ spans: Span[] }>('GET', `/api/traces/${enc(id)}/spans`, { query: { include_payloads: payloads } })).spans
   }
+  /** The span tree without payloads, and the trace's change high-water mark read with it (resume a stream there). */
+  async spanTree(id: string): Promise<{ spans: Span[]; highWater: number }> {
+    const r = await this.http.call<{ spans: Span[]; high_water?: number }>('GET', `/api/traces/${enc(id)}/spans`, { query: { include_payloads: false } })
+    return { spans: r.spans, highWater: r.high_water ?? 0 }
+  }
   events(id: string, after?: string, limit = 500): Promise<TimelineResponse> {
     return this.http.call('GET', `/api/traces/${enc(id)}/events`, { query: { after, limit } })
   }

@@ -21,11 +21,13 @@ export function useTraceLive(client: ContinuaClient, ref: string | undefined, di
     let poll: NodeJS.Timeout | undefined
 
     const run = async () => {
-      const trace = await client.traces.resolve(ref)
-      const [spans, events] = await Promise.all([client.traces.spans(trace.id, false), client.traces.allEvents(trace.id)])
+      const resolved = await client.traces.resolve(ref)
+      // The tree first, with the high-water mark read alongside; everything loaded after it is
+      // newer, so the stream resumes there without skipping a change that commits meanwhile.
+      const { spans, highWater: high } = await client.traces.spanTree(resolved.id)
+      const [trace, events] = await Promise.all([client.traces.get(resolved.id), client.traces.allEvents(resolved.id)])
       if (abort.signal.aborted) return
       dispatch({ type: 'trace-loaded', trace, spans, events })
-      const high = Math.max(trace.change_seq, ...spans.map((s) => s.change_seq), ...events.map((e) => e.change_seq))
       // Payloads (input/output/metadata) after the tree is on screen.
       void client.traces.spans(trace.id, true).then((full) => !abort.signal.aborted && dispatch({ type: 'spans', spans: full }), () => {})
       if (trace.status !== 'RUNNING') {
