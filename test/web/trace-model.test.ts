@@ -142,12 +142,12 @@ describe('running-state classification', () => {
 })
 
 describe('server-sent event parsing', () => {
-  it('splits frames, skips comments and keeps an incomplete frame for the next chunk', async () => {
+  it('splits frames, skips comments, keeps resume ids and keeps an incomplete frame for the next chunk', async () => {
     const { parseSse } = await import('../../server/web/src/sse.js')
     const first = parseSse('retry: 2000\nevent: ready\ndata: {"after":3}\n\n: heartbeat\n\nid: 7\nevent: span\ndata: {"id":"a"}\n\nevent: ev')
     assert.deepEqual(first.messages, [
       { event: 'ready', data: { after: 3 } },
-      { event: 'span', data: { id: 'a' } },
+      { event: 'span', data: { id: 'a' }, id: 7 },
     ])
     const second = parseSse(first.rest + 'ent\ndata: {"id":"e1"}\n\nevent: bad\ndata: {oops\n\n')
     assert.deepEqual(second.messages, [{ event: 'event', data: { id: 'e1' } }])
