@@ -114,47 +114,47 @@ describe('engine fast path: one transaction per step', () => {
     assert.equal(report?.verdict, 'ok', report?.detail)
   })
 
-  it('an activation whose commit fails leaves no stale execution behind: the retry replays and the run ends right', async () => {
-    const { run_id } = await worker.start(req('fast-signal-step', null))
-    await waitForStatus(t.pool, run_id, 'waiting')
-    // The next activity.scheduled insert fails once (a sequence is not rolled back with the transaction).
+  /**
+   * Runs `body` while the next history insert of `eventType` fails once, and returns how often the
+   * trigger was consulted (a sequence is not rolled back with the failing transaction).
+   */
+  async function withFaultOnce(eventType: string, body: () => Promise<void>): Promise<number> {
     await t.pool.query(`
       create sequence fast_fault;
       create function fast_fault() returns trigger language plpgsql as $$
       begin
-        if new.event_type = 'activity.scheduled' and nextval('fast_fault') = 1 then raise exception 'injected fault'; end if;
+        if new.event_type = '${eventType}' and nextval('fast_fault') = 1 then raise exception 'injected fault'; end if;
         return new;
       end $$;
       create trigger fast_fault before insert on engine.history for each row execute function fast_fault();`)
     try {
-      // The signal's activation runs on the worker's live execution; its commit fails; graphile retries the job.
-      await signalRun(t.pool, projectId, run_id, 'go', 7)
-      assert.equal((await waitForStatus(t.pool, run_id, 'completed')).result, 14)
-      assert.ok(Number((await t.pool.query(`select last_value from fast_fault`)).rows[0].last_value) >= 2, 'the fault fired, and a later commit went through')
-      await assertHistoryContiguous(t.pool)
+      await body()
+      return Number((await t.pool.query(`select last_value from fast_fault`)).rows[0].last_value)
     } finally {
       await t.pool.query(`drop trigger fast_fault on engine.history; drop function fast_fault(); drop sequence fast_fault`)
     }
+  }
+
+  it('an activation whose commit fails leaves no stale execution behind: the retry replays and the run ends right', async () => {
+    const { run_id } = await worker.start(req('fast-signal-step', null))
+    await waitForStatus(t.pool, run_id, 'waiting')
+    const tries = await withFaultOnce('activity.scheduled', async () => {
+      // The signal's activation runs on the worker's live execution; its commit fails; graphile retries the job.
+      await signalRun(t.pool, projectId, run_id, 'go', 7)
+      assert.equal((await waitForStatus(t.pool, run_id, 'completed')).result, 14)
+    })
+    assert.ok(tries >= 2, 'the fault fired, and a later commit went through')
+    await assertHistoryContiguous(t.pool)
   })
 
   it('an activity outcome whose commit fails is recorded on a later try, not left on a claimed task', async () => {
-    await t.pool.query(`
-      create sequence fast_fault2;
-      create function fast_fault2() returns trigger language plpgsql as $$
-      begin
-        if new.event_type = 'activity.completed' and nextval('fast_fault2') = 1 then raise exception 'injected fault'; end if;
-        return new;
-      end $$;
-      create trigger fast_fault2 before insert on engine.history for each row execute function fast_fault2();`)
-    try {
+    const tries = await withFaultOnce('activity.completed', async () => {
       const { run_id } = await worker.start(req('fast-chain', 5))
       assert.equal((await waitForStatus(t.pool, run_id, 'completed')).result, 40)
-      assert.ok(Number((await t.pool.query(`select last_value from fast_fault2`)).rows[0].last_value) >= 2, 'the fault fired, and a later commit went through')
-      await assertHistoryContiguous(t.pool)
-      await assertOneOutcomePerActivity(t.pool)
-    } finally {
-      await t.pool.query(`drop trigger fast_fault2 on engine.history; drop function fast_fault2(); drop sequence fast_fault2`)
-    }
+    })
+    assert.ok(tries >= 2, 'the fault fired, and a later commit went through')
+    await assertHistoryContiguous(t.pool)
+    await assertOneOutcomePerActivity(t.pool)
   })
 
   it('a signal that arrives while the activity runs makes the completion commit alone, and the run still ends right', async () => {
