@@ -2,7 +2,6 @@
 // cluster, else an embedded Postgres), and the built CLI as subprocesses. Not used by tests.
 import { spawn, type ChildProcess } from 'node:child_process'
 import fs from 'node:fs'
-import net from 'node:net'
 import os from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -99,16 +98,7 @@ export function rssOf(pid: number): number {
   return kb ? Number(kb[1]) * 1024 : 0
 }
 
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer()
-    srv.once('error', reject)
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as net.AddressInfo
-      srv.close(() => resolve(port))
-    })
-  })
-}
+export { freePort } from '../src/db/embedded.js'
 
 export function machine(): string {
   return `${os.cpus()[0]?.model ?? 'unknown cpu'} × ${os.cpus().length} (nproc ${os.availableParallelism()}), ${(os.totalmem() / 2 ** 30).toFixed(1)} GiB RAM, node ${process.version}, ${new Date().toISOString()}`

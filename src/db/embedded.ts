@@ -349,7 +349,8 @@ function portFree(port: number): Promise<boolean> {
   })
 }
 
-function freePort(): Promise<number> {
+/** A TCP port nothing listens on right now (127.0.0.1). */
+export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const srv = net.createServer()
     srv.once('error', reject)
