@@ -52,33 +52,22 @@ export async function claimLocalTask(pool: pg.Pool, taskId: string, owner: strin
 
 export async function completeTask(pool: pg.Pool, fence: Fence, output: unknown): Promise<RecordResult> {
   return withTx(pool, async (c) => {
-    const fenced = await fencedTask(c, fence)
+    const fenced = await completeFenced(c, fence, output)
     if (typeof fenced === 'string') return fenced
-    if (!(await markCompleted(c, fenced.task, output))) return 'conflict'
     const { task, run } = fenced
-    if (run && !isTerminal(run.status)) await appendEvents(c, run, [completedEvent(task, output)], { wake: true })
+    if (!isTerminal(run.status)) await appendEvents(c, run, [completedEvent(task, output)], { wake: true })
     return 'recorded'
   })
 }
 
-/** The task's final write; false when the fence no longer holds. The caller holds the run lock. */
-async function markCompleted(c: Client, task: ClaimedTask, output: unknown): Promise<boolean> {
-  const { rowCount } = await c.query(
-    prepared(
-      `update engine.activity_tasks set status = 'completed', output = $2::jsonb, completed_at = now(), lease_expires_at = null
-       where id = $1 and status = 'claimed' and attempt = $3 and owner = $4`,
-      [task.id, JSON.stringify(output ?? null), task.attempt, task.owner],
-    ),
-  )
-  return rowCount === 1
-}
+type CompletedTask = Pick<ClaimedTask, 'id' | 'command_id' | 'activity_key' | 'activity_type' | 'attempt'>
 
 /**
- * For a local worker's completion: locks the task's run and marks the task completed if the
- * fence (status claimed, owner, attempt) still holds, in one round trip. The run lock is taken
- * first, as everywhere else. 'conflict' when the fence no longer holds.
+ * Locks the task's run and marks the task completed if the fence (status claimed, owner, and the
+ * attempt or the lease) still holds, in one round trip. The run lock is taken first, as
+ * everywhere else. 'conflict' when the fence no longer holds.
  */
-export async function completeFenced(c: Client, fence: Fence, output: unknown): Promise<{ task: ClaimedTask; run: RunRow } | 'conflict' | 'not_found'> {
+export async function completeFenced(c: Client, fence: Fence, output: unknown): Promise<{ task: CompletedTask; run: RunRow } | 'conflict' | 'not_found'> {
   const { rows } = await c.query<RunRow & { done_command_id: number | null; done_activity_key: string; done_activity_type: string; done_attempt: number }>(
     prepared(
       `with r as (
@@ -86,18 +75,18 @@ export async function completeFenced(c: Client, fence: Fence, output: unknown): 
        u as (
          update engine.activity_tasks t set status = 'completed', output = $2::jsonb, completed_at = now(), lease_expires_at = null
          from r where t.id = $1 and t.run_id = r.id and t.status = 'claimed' and t.owner = $3 and ($4::int is null or t.attempt = $4)
+           and (not $5::boolean or t.lease_expires_at is null or t.lease_expires_at > now())
          returning t.command_id, t.activity_key, t.activity_type, t.attempt)
        select r.*, u.command_id as done_command_id, u.activity_key as done_activity_key, u.activity_type as done_activity_type, u.attempt as done_attempt
        from r left join u on true`,
-      [fence.taskId, JSON.stringify(output ?? null), fence.owner, fence.attempt ?? null],
+      [fence.taskId, JSON.stringify(output ?? null), fence.owner, fence.attempt ?? null, fence.requireLease ?? false],
     ),
   )
   const row = rows[0]
   if (!row) return 'not_found'
   if (row.done_command_id === null) return 'conflict'
   const { done_command_id, done_activity_key, done_activity_type, done_attempt, ...run } = row
-  const task = { id: fence.taskId, command_id: done_command_id, activity_key: done_activity_key, activity_type: done_activity_type, attempt: done_attempt } as ClaimedTask
-  return { task, run: run as RunRow }
+  return { task: { id: fence.taskId, command_id: done_command_id, activity_key: done_activity_key, activity_type: done_activity_type, attempt: done_attempt }, run: run as RunRow }
 }
 
 /** The history event of a completed task; one shape for the plain and the folded path. */
