@@ -7,7 +7,7 @@ import { Registry } from '../../src/engine/definitions.js'
 import { startEngineWorker, type EngineWorker } from '../../src/engine/runtime.js'
 import { silentLogger } from '../../src/logger.js'
 import { seedDemo, type SeedResult } from '../../src/seed/index.js'
-import { runCli, startCli, tempHome } from '../helpers/cli.js'
+import { cliRunner, startCli, tempHome } from '../helpers/cli.js'
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js'
 import { api, startTestServer, type TestServer } from '../helpers/server.js'
 import * as wf from '../engine/workflows.fixture.js'
@@ -23,16 +23,7 @@ describe('continua trace/traces/sessions against a live server', () => {
   let worker: EngineWorker
   let seed: SeedResult
   let env: Record<string, string>
-  const cli = (args: string[], extra: Record<string, string | undefined> = {}) => runCli(args, { ...env, ...extra }, 60_000)
-  const json = async (args: string[]) => {
-    const r = await cli([...args, '--json'])
-    assert.equal(r.code, 0, `${args.join(' ')} exited ${r.code}: ${r.stderr}`)
-    try {
-      return JSON.parse(r.stdout) as unknown
-    } catch {
-      throw new Error(`${args.join(' ')} printed no JSON: ${r.stdout.slice(0, 500)}`)
-    }
-  }
+  const { cli, json } = cliRunner(() => env)
   const traceId = (external: string) => seed.traces.find((x) => x.trace_id === external)!.id
 
   before(async () => {

@@ -1,3 +1,4 @@
+import assert from 'node:assert/strict'
 import { spawn, type ChildProcess } from 'node:child_process'
 import fs from 'node:fs'
 import os from 'node:os'
@@ -94,14 +95,22 @@ export function tempHome(prefix = 'continua-home-'): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), prefix))
 }
 
-export async function freePort(): Promise<number> {
-  const net = await import('node:net')
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer()
-    srv.once('error', reject)
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as import('node:net').AddressInfo
-      srv.close(() => resolve(port))
-    })
-  })
+export { freePort } from '../../src/db/embedded.js'
+
+/**
+ * `cli(args)` runs the CLI with the environment `env()` gives at call time (set up in `before`);
+ * `json(args)` adds --json, expects exit 0 and parses stdout.
+ */
+export function cliRunner(env: () => Record<string, string>) {
+  const cli = (args: string[], extra: Record<string, string | undefined> = {}) => runCli(args, { ...env(), ...extra }, 60_000)
+  const json = async (args: string[]): Promise<unknown> => {
+    const r = await cli([...args, '--json'])
+    assert.equal(r.code, 0, `${args.join(' ')} exited ${r.code}: ${r.stderr}`)
+    try {
+      return JSON.parse(r.stdout) as unknown
+    } catch {
+      throw new Error(`${args.join(' ')} printed no JSON: ${r.stdout.slice(0, 500)}`)
+    }
+  }
+  return { cli, json }
 }
