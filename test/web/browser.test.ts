@@ -8,10 +8,9 @@ import { ingestSync } from '../../src/ingest/index.js'
 import { createProject } from '../../src/projects.js'
 import { api } from '../helpers/server.js'
 import { waitFor } from '../engine/helpers.js'
-import { chromiumMissing, launch } from './browser.js'
-import { startServer, startWebFixture, type WebFixture } from './fixture.js'
+import { chromiumMissing } from './browser.js'
+import { openWebSession, startServer, type WebFixture, type WebSession } from './fixture.js'
 import { startProvider } from './oidc-provider.js'
-import { defaultWebRoot } from '../../server/routes/web.js'
 import { createOidcVerifier } from '../../src/auth/oidc.js'
 
 // The debugger in a real browser against a seeded server with a real engine worker.
@@ -25,7 +24,7 @@ describe('web debugger in chromium', { skip }, () => {
   let fx: WebFixture
   let browser: Browser
   let page: Page
-  const errors: string[] = []
+  let errors: string[] = []
   const go = (p: string) => page.goto(`${fx.url}${p}${p.includes('?') ? '&' : '?'}project_id=${fx.demoProjectId}`)
   const shot = async (name: string) => {
     fs.mkdirSync(IMAGES, { recursive: true })
@@ -38,18 +37,13 @@ describe('web debugger in chromium', { skip }, () => {
     return t as { id: string; session_id: string; name: string }
   }
 
+  let session: WebSession | undefined
   before(async () => {
-    if (!fs.existsSync(path.join(defaultWebRoot(), 'index.html'))) throw new Error('dist/web is missing: run `npm run build` before the browser tests')
-    fx = await startWebFixture()
-    browser = await launch()
-    page = await browser.newPage({ viewport: { width: 1280, height: 800 } })
-    page.on('pageerror', (e) => errors.push(e.message))
-    // The client checks responses against the zod contracts and warns on drift.
-    page.on('console', (m) => m.text().includes('does not match its contract') && errors.push(m.text()))
+    session = await openWebSession()
+    ;({ fx, browser, page, errors } = session)
   })
   after(async () => {
-    await browser?.close()
-    await fx?.stop()
+    await session?.close()
   })
 
   it('serves the app with SPA fallback on deep links, and a JSON 404 for unknown API paths', async () => {

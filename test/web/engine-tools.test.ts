@@ -1,14 +1,11 @@
 import assert from 'node:assert/strict'
-import fs from 'node:fs'
-import path from 'node:path'
 import { after, before, describe, it } from 'node:test'
 import type { Browser, Page } from 'playwright-core'
 import { startRun } from '../../src/engine/control.js'
-import { defaultWebRoot } from '../../server/routes/web.js'
 import { api } from '../helpers/server.js'
 import { waitForStatus } from '../engine/helpers.js'
-import { chromiumMissing, launch } from './browser.js'
-import { startWebFixture, type WebFixture } from './fixture.js'
+import { chromiumMissing } from './browser.js'
+import { openWebSession, type WebFixture, type WebSession } from './fixture.js'
 import * as wf from '../engine/workflows.fixture.js'
 
 // The engine tools of the debugger in a real browser: purge and repair on the run page, the
@@ -20,7 +17,7 @@ describe('web debugger engine tools in chromium', { skip }, () => {
   let fx: WebFixture
   let browser: Browser
   let page: Page
-  const errors: string[] = []
+  let errors: string[] = []
   const go = (p: string) => page.goto(`${fx.url}${p}${p.includes('?') ? '&' : '?'}project_id=${fx.demoProjectId}`)
   const projectionState = async (id: string) => (await fx.t.pool.query('select projection_state from engine.runs where id = $1', [id])).rows[0].projection_state as string
   /** A run of the approval workflow, started, waiting, then terminated through the API. */
@@ -33,17 +30,13 @@ describe('web debugger engine tools in chromium', { skip }, () => {
     return run.run_id
   }
 
+  let session: WebSession | undefined
   before(async () => {
-    if (!fs.existsSync(path.join(defaultWebRoot(), 'index.html'))) throw new Error('dist/web is missing: run `npm run build` before the browser tests')
-    fx = await startWebFixture()
-    browser = await launch()
-    page = await browser.newPage({ viewport: { width: 1280, height: 800 } })
-    page.on('pageerror', (e) => errors.push(e.message))
-    page.on('console', (m) => m.text().includes('does not match its contract') && errors.push(m.text()))
+    session = await openWebSession()
+    ;({ fx, browser, page, errors } = session)
   })
   after(async () => {
-    await browser?.close()
-    await fx?.stop()
+    await session?.close()
   })
 
   it('purges a terminated run after confirmation, then repairs it, with the state shown', async () => {

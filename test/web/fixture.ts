@@ -1,6 +1,10 @@
+import fs from 'node:fs'
 import http from 'node:http'
+import path from 'node:path'
+import type { Browser, Page } from 'playwright-core'
 import type { AddressInfo } from 'node:net'
 import { createApp } from '../../server/app.js'
+import { defaultWebRoot } from '../../server/routes/web.js'
 import type { AuthSettings } from '../../src/auth/principal.js'
 import type { IngestRequest } from '../../src/contract/ingest.js'
 import { Registry } from '../../src/engine/definitions.js'
@@ -12,6 +16,7 @@ import { createLogger } from '../../src/logger.js'
 import { seedDemo } from '../../src/seed/index.js'
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js'
 import * as wf from '../engine/workflows.fixture.js'
+import { launch } from './browser.js'
 
 // A seeded server for the web tests: the demo project from `continua seed`, a 10,000-span
 // trace, and a real engine worker with a run waiting for a signal.
@@ -97,5 +102,36 @@ export async function startWebFixture(): Promise<WebFixture> {
     await worker?.stop()
     await t.drop()
     throw err
+  }
+}
+
+/** The seeded server and a chromium page on it, as the browser test files share them. */
+export interface WebSession {
+  fx: WebFixture
+  browser: Browser
+  page: Page
+  /** Uncaught page errors and contract-drift warnings seen so far (expected to stay empty). */
+  errors: string[]
+  close(): Promise<void>
+}
+
+export async function openWebSession(): Promise<WebSession> {
+  if (!fs.existsSync(path.join(defaultWebRoot(), 'index.html'))) throw new Error('dist/web is missing: run `npm run build` before the browser tests')
+  const fx = await startWebFixture()
+  const browser = await launch()
+  const page = await browser.newPage({ viewport: { width: 1280, height: 800 } })
+  const errors: string[] = []
+  page.on('pageerror', (e) => errors.push(e.message))
+  // The client checks responses against the zod contracts and warns on drift.
+  page.on('console', (m) => m.text().includes('does not match its contract') && errors.push(m.text()))
+  return {
+    fx,
+    browser,
+    page,
+    errors,
+    async close() {
+      await browser.close()
+      await fx.stop()
+    },
   }
 }
