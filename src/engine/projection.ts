@@ -216,29 +216,9 @@ function finalStatement(f: {
     counts.push(`(select count(*) from ${name}) as ${name}`)
   }
   if (f.open) {
-    const r = f.run
-    const name = p(r.definition_name)
-    const input = p(JSON.stringify(f.open.input))
-    const meta = { run_id: r.id, instance_key: f.open.instanceKey, definition_name: r.definition_name, definition_version: r.definition_version, run_number: r.run_number }
-    ctes.push(
-      `s as (
-         insert into sessions (project_id, external_id, name) values (${project}, ${p(f.open.instanceKey)}, ${p(f.open.instanceKey)})
-         on conflict (project_id, external_id) do update set last_activity_at = now(), updated_at = now() returning id)`,
-      `t as (
-         insert into traces (project_id, session_id, trace_id, name, metadata, input, status, status_explicit, start_time, change_seq,
-           engine_run_id, engine_instance_key, engine_definition_name, engine_definition_version, engine_run_status, engine_parent_run_id, engine_root_run_id)
-         select ${project}, s.id, ${trace}, ${name}, ${p(JSON.stringify({ engine: { ...meta, continued_from_run_id: r.continued_from_run_id, parent_run_id: r.parent_run_id } }))}::jsonb,
-           ${input}::jsonb, 'running', true, now(), n.last_seq, ${p(r.id)}::uuid, ${p(f.open.instanceKey)}, ${name}, ${p(r.definition_version)},
-           (select status from engine.runs where id = ${p(r.id)}::uuid), ${p(r.parent_run_id)}::uuid, ${p(r.root_run_id)}::uuid
-         from s, n
-         on conflict (project_id, trace_id) do update set updated_at = now() returning id)`,
-    )
-    part(
-      'rt',
-      `insert into spans (project_id, trace_id, span_id, parent_span_id, name, type, status, start_time, input, metadata, change_seq, first_change_seq)
-       select ${project}, t.id, ${p(rootSpan(r.id))}, null, ${name}, 'chain', 'running', now(), ${input}::jsonb, '{}'::jsonb, n.last_seq, n.last_seq from t, n
-       on conflict (trace_id, span_id) do nothing returning 1`,
-    )
+    const open = openParts(p, f.run, f.open)
+    ctes.push(...open.ctes)
+    part('rt', open.rootSpan)
   } else ctes.push(`t as (select id from traces where project_id = ${project} and trace_id = ${trace})`)
   const root = rootSpan(f.run.id)
   if (f.opens.length) {
@@ -306,39 +286,46 @@ function finalStatement(f: {
   return { text: `with ${ctes.join(',\n     ')}\n     select ${[...counts, notify].join(', ')}`, values }
 }
 
-async function openTrace(c: pg.PoolClient, run: RunRow, p: Record<string, unknown>, change: number): Promise<void> {
-  const instanceKey = String(p.instance_key ?? '')
-  const engine = { run_id: run.id, instance_key: instanceKey, definition_name: run.definition_name, definition_version: run.definition_version, run_number: run.run_number }
-  // One round trip: the instance's session, the run's trace and its root span.
-  await pq(
-    c,
-    `with s as (
-       insert into sessions (project_id, external_id, name) values ($1, $2, $2)
-       on conflict (project_id, external_id) do update set last_activity_at = now(), updated_at = now() returning id),
-     tr as (
-       insert into traces (project_id, session_id, trace_id, name, metadata, input, status, status_explicit, start_time, change_seq,
-         engine_run_id, engine_instance_key, engine_definition_name, engine_definition_version, engine_run_status, engine_parent_run_id, engine_root_run_id)
-       select $1, s.id, $3, $4, $5::jsonb, $6::jsonb, 'running', true, now(), $7, $8, $2, $4, $9, (select status from engine.runs where id = $8), $10::uuid, $11::uuid
-       from s
-       on conflict (project_id, trace_id) do update set updated_at = now() returning id)
-     insert into spans (project_id, trace_id, span_id, parent_span_id, name, type, status, start_time, input, metadata, change_seq, first_change_seq)
-     select $1, tr.id, $12, null, $4, 'chain', 'running', now(), $6::jsonb, '{}'::jsonb, $7, $7 from tr
-     on conflict (trace_id, span_id) do nothing`,
-    [
-      run.project_id,
-      instanceKey,
-      traceIdOf(run.id),
-      run.definition_name,
-      JSON.stringify({ engine: { ...engine, continued_from_run_id: run.continued_from_run_id, parent_run_id: run.parent_run_id } }),
-      JSON.stringify(p.input ?? null),
-      change,
-      run.id,
-      run.definition_version,
-      run.parent_run_id,
-      run.root_run_id,
-      rootSpan(run.id),
+/**
+ * A run's session, trace and root span, as CTEs over `n` (its change number): `s` and `t` (the
+ * trace's id), and the root span insert. Both ways of opening a trace use them.
+ */
+function openParts(p: (value: unknown) => string, r: RunRow, open: { instanceKey: string; input: unknown }): { ctes: string[]; rootSpan: string } {
+  const project = p(r.project_id)
+  const name = p(r.definition_name)
+  const input = p(JSON.stringify(open.input))
+  const key = p(open.instanceKey)
+  const runId = p(r.id)
+  const meta = { run_id: r.id, instance_key: open.instanceKey, definition_name: r.definition_name, definition_version: r.definition_version, run_number: r.run_number }
+  return {
+    ctes: [
+      `s as (
+         insert into sessions (project_id, external_id, name) values (${project}, ${key}, ${key})
+         on conflict (project_id, external_id) do update set last_activity_at = now(), updated_at = now() returning id)`,
+      `t as (
+         insert into traces (project_id, session_id, trace_id, name, metadata, input, status, status_explicit, start_time, change_seq,
+           engine_run_id, engine_instance_key, engine_definition_name, engine_definition_version, engine_run_status, engine_parent_run_id, engine_root_run_id)
+         select ${project}, s.id, ${p(traceIdOf(r.id))}, ${name}, ${p(JSON.stringify({ engine: { ...meta, continued_from_run_id: r.continued_from_run_id, parent_run_id: r.parent_run_id } }))}::jsonb,
+           ${input}::jsonb, 'running', true, now(), n.last_seq, ${runId}::uuid, ${key}, ${name}, ${p(r.definition_version)},
+           (select status from engine.runs where id = ${runId}::uuid), ${p(r.parent_run_id)}::uuid, ${p(r.root_run_id)}::uuid
+         from s, n
+         on conflict (project_id, trace_id) do update set updated_at = now() returning id)`,
     ],
-  )
+    rootSpan: `insert into spans (project_id, trace_id, span_id, parent_span_id, name, type, status, start_time, input, metadata, change_seq, first_change_seq)
+       select ${project}, t.id, ${p(rootSpan(r.id))}, null, ${name}, 'chain', 'running', now(), ${input}::jsonb, '{}'::jsonb, n.last_seq, n.last_seq from t, n
+       on conflict (trace_id, span_id) do nothing returning 1`,
+  }
+}
+
+/** Opens a run's trace on its own statement, with the flush's placeholder change number. */
+async function openTrace(c: pg.PoolClient, run: RunRow, payload: Record<string, unknown>, change: number): Promise<void> {
+  const values: unknown[] = []
+  const p = (value: unknown) => {
+    values.push(value)
+    return `$${values.length}`
+  }
+  const open = openParts(p, run, { instanceKey: String(payload.instance_key ?? ''), input: payload.input ?? null })
+  await pq(c, `with n as (select ${p(change)}::bigint as last_seq), ${open.ctes.join(', ')} ${open.rootSpan}`, values)
 }
 
 async function upsertSpan(
