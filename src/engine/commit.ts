@@ -105,15 +105,10 @@ export async function commitLocked(c: Client, run: RunRow, d: Decision, prefix: 
 
   const timers: Array<{ id: string; dueAt: Date }> = []
   let wake = wakeNow
+  // Otherwise (timers, children or status changes in the same decision) in a statement of their own.
+  if (!tasksInAppend && activities.length) tasks.push(...(await createActivityTasks(c, run, activities.map((cmd) => taskSpec(cmd, eager)))))
   for (const cmd of d.commands) {
-    if (cmd.kind === 'activity') {
-      if (tasksInAppend) continue
-      const local = (cmd.options.target ?? 'local') === 'local'
-      const owner = local && eager?.reserve(cmd.activityType) ? eager.owner : null
-      const claimed = await createActivityTask(c, run, cmd, owner)
-      if (claimed) tasks.push(claimed)
-    }
-    else if (cmd.kind === 'timer') timers.push(await createTimer(c, run, cmd))
+    if (cmd.kind === 'timer') timers.push(await createTimer(c, run, cmd))
     else if (cmd.kind === 'child') wake = (await startChild(c, run, cmd)) || wake
     else if (cmd.kind === 'status') await c.query('update engine.runs set custom_status = $2::jsonb where id = $1', [run.id, JSON.stringify(cmd.value)])
   }
@@ -169,8 +164,9 @@ function taskSpec(cmd: ActivityCommand, eager: EagerClaim | undefined): TaskSpec
 }
 
 /**
- * CTEs that create the tasks (claimed ones without a queue job, like createActivityTask) inside
- * another statement; its `returning` hands back the claimed rows as `tasks`.
+ * CTEs that create the tasks, with `$1` the project and `$2` the run: a task claimed for eager
+ * execution (`owner`) gets no queue job (if its owner dies, the sweeper queues it again); other
+ * local tasks get theirs. The `returning` expressions hand back the claimed rows as `tasks`.
  */
 function activityTaskCtes(param: (value: unknown) => string, specs: TaskSpec[]): { ctes: string; returning: string } {
   return {
@@ -216,44 +212,16 @@ function commandEvent(cmd: Command): NewEvent {
   }
 }
 
-/**
- * Creates the task. A task claimed for eager execution (`owner`) gets no queue job: if its owner
- * dies, the sweeper queues it again. Other local tasks get their job in the same round trip.
- */
-async function createActivityTask(c: Client, run: RunRow, cmd: Extract<Command, { kind: 'activity' }>, owner: string | null): Promise<ClaimedTask | undefined> {
-  const target = cmd.options.target ?? 'local'
-  const timeouts = {
-    start_to_close_ms: cmd.options.startToCloseTimeout ?? null,
-    schedule_to_close_ms: cmd.options.scheduleToCloseTimeout ?? null,
-    heartbeat_ms: cmd.options.heartbeatTimeout ?? null,
+/** Creates tasks on their own statement (activityTaskCtes, outside a history append). */
+async function createActivityTasks(c: Client, run: RunRow, specs: TaskSpec[]): Promise<ClaimedTask[]> {
+  const values: unknown[] = [run.project_id, run.id]
+  const param = (value: unknown) => {
+    values.push(value)
+    return `$${values.length}`
   }
-  const { rows } = await c.query<ClaimedTask>(prepared(
-    `with t as (
-       insert into engine.activity_tasks (project_id, run_id, command_id, activity_key, activity_type, input, execution_target, retry_policy, timeouts,
-         status, attempt, owner, claimed_at)
-       values ($1, $2, $3, $4, $5, $6::jsonb, $7, $8::jsonb, $9::jsonb,
-         case when $11::text is null then 'queued' else 'claimed' end, case when $11::text is null then 0 else 1 end, $11::text,
-         case when $11::text is null then null else now() end)
-       on conflict (run_id, command_id) do nothing returning ${TASK_COLUMNS.join(', ')}),
-     j as (
-       select graphile_worker.add_job($10, json_build_object('task_id', t.id::text), job_key => 'task:' || t.id::text, max_attempts => 25)
-       from t where $7 = 'local' and $11::text is null)
-     select t.*, (select count(*) from j) as jobs from t`,
-    [
-      run.project_id,
-      run.id,
-      cmd.id,
-      activityKey(cmd.id),
-      cmd.activityType,
-      JSON.stringify(cmd.input),
-      target,
-      JSON.stringify(resolveRetry(cmd.options.retry)),
-      JSON.stringify(timeouts),
-      activityTask(cmd.activityType),
-      owner,
-    ],
-  ))
-  return rows[0] && owner ? rows[0] : undefined
+  const { ctes, returning } = activityTaskCtes(param, specs)
+  const { rows } = await c.query<{ tasks: unknown }>(prepared(`with ${ctes} select ${returning}`, values))
+  return claimedTasks(rows[0]?.tasks)
 }
 
 async function createTimer(c: Client, run: RunRow, cmd: Extract<Command, { kind: 'timer' }>): Promise<{ id: string; dueAt: Date }> {
