@@ -6,7 +6,11 @@ export default class RunsSignal extends ApiCommand {
   static override aliases = ['signal']
   static override examples = [`<%= config.bin %> runs signal 0b6f… approve --payload '{"ok":true}'`, `<%= config.bin %> signal --instance-key order-42 approve --payload @decision.json`]
   static override args = { run: Args.string(runArg), name: Args.string({ description: 'Signal name' }) }
-  static override flags = { ...runRefFlags, payload: Flags.string({ char: 'p', description: 'Payload as JSON, or @file containing JSON' }) }
+  static override flags = {
+    ...runRefFlags,
+    payload: Flags.string({ char: 'p', description: 'Payload as JSON, or @file containing JSON' }),
+    'request-key': Flags.string({ description: 'Deliver once: a retry with the same key replays the first answer' }),
+  }
 
   async run(): Promise<void> {
     const { args, flags } = await this.parse(RunsSignal)
@@ -20,7 +24,7 @@ export default class RunsSignal extends ApiCommand {
     const client = await this.client(flags)
     const o = this.output(flags)
     const id = await runIdOf(client, runId, flags['instance-key'])
-    const res = await client.runs.signal(id, name, payload ?? null)
+    const res = await client.runs.signal(id, name, payload ?? null, flags['request-key'])
     this.emit(o, res, undefined, () => `Signal ${name} ${res.accepted ? 'delivered to' : 'not accepted by'} run ${res.run_id}\n`)
   }
 }

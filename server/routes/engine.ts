@@ -92,7 +92,7 @@ export function engineRoutes(db: Kysely<DB>): Router {
 
   router.post('/v1/engine/runs/:id/signal', async (req, res) => {
     const body = parseInput(EngineSignalRunRequest, req.body)
-    res.json(await control.signalRun(pool, scope(req, res), runIdParam(req.params.id), body.signal_name, body.payload ?? null))
+    res.json(await control.signalRun(pool, scope(req, res), runIdParam(req.params.id), body.signal_name, body.payload ?? null, body.request_key))
   })
 
   router.post('/v1/engine/runs/:id/cancel', async (req, res) => {

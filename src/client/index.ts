@@ -89,8 +89,8 @@ export class RunsClient {
   start(body: { definition_name: string; definition_version: string; instance_key: string; request_key: string; input?: unknown }): Promise<StartRunResponse> {
     return this.http.call('POST', '/v1/engine/runs', { body })
   }
-  signal(runId: string, name: string, payload: unknown): Promise<ControlResponse> {
-    return this.http.call('POST', `/v1/engine/runs/${enc(runId)}/signal`, { body: { signal_name: name, payload } })
+  signal(runId: string, name: string, payload: unknown, requestKey?: string): Promise<ControlResponse> {
+    return this.http.call('POST', `/v1/engine/runs/${enc(runId)}/signal`, { body: { signal_name: name, payload, request_key: requestKey } })
   }
   cancel(runId: string): Promise<ControlResponse> {
     return this.http.call('POST', `/v1/engine/runs/${enc(runId)}/cancel`)

@@ -28,6 +28,8 @@ export const EngineStartRunRequest = z.object({
 export const EngineSignalRunRequest = z.object({
   signal_name: nonBlank(256),
   payload: z.unknown().optional(),
+  /** Continua extension: a retried signal with the same key is delivered once. */
+  request_key: nonBlank(512).optional(),
 })
 
 const workerId = nonBlank(128)

@@ -33,18 +33,18 @@ export interface StartResponse {
   trace_id: string
 }
 
-const DEDUPE_SCOPE = 'engine.start'
+const START_SCOPE = 'engine.start'
+const SIGNAL_SCOPE = 'engine.signal'
+/** How long a request key replays its first answer. */
+const DEDUPE_TTL = '24 hours'
 
 export async function startRun(pool: pg.Pool, req: StartRequest): Promise<StartResponse> {
   return withTx(pool, async (c) => {
     if (req.requestKey) {
       // Serialises concurrent starts with the same key; the loser replays the winner's answer.
-      await c.query('select pg_advisory_xact_lock(hashtextextended($1, 0))', [`${req.projectId}:${DEDUPE_SCOPE}:${req.requestKey}`])
-      const { rows } = await c.query<{ response: StartResponse }>(
-        `select response from engine.request_dedupe where project_id = $1 and scope = $2 and request_key = $3 and expires_at > now()`,
-        [req.projectId, DEDUPE_SCOPE, req.requestKey],
-      )
-      if (rows[0]) return rows[0].response
+      await c.query('select pg_advisory_xact_lock(hashtextextended($1, 0))', [`${req.projectId}:${START_SCOPE}:${req.requestKey}`])
+      const earlier = await recallResponse<StartResponse>(c, req.projectId, START_SCOPE, req.requestKey)
+      if (earlier) return earlier
     }
     // An in-process starter is a worker that registered the definition itself.
     if (!req.created && !(await isDefinitionKnown(c, req.definitionName, req.definitionVersion))) {
@@ -89,15 +89,26 @@ async function signalOpenRun(c: Client, projectId: string, instanceKey: string, 
 }
 
 async function rememberStart(c: Client, req: StartRequest, response: StartResponse): Promise<StartResponse> {
-  if (req.requestKey) {
-    await c.query(
-      `insert into engine.request_dedupe (project_id, scope, request_key, run_id, response, expires_at)
-       values ($1, $2, $3, $4, $5::jsonb, now() + interval '24 hours')
-       on conflict (project_id, scope, request_key) do update set run_id = excluded.run_id, response = excluded.response, expires_at = excluded.expires_at`,
-      [req.projectId, DEDUPE_SCOPE, req.requestKey, response.run_id, JSON.stringify(response)],
-    )
-  }
+  if (req.requestKey) await rememberResponse(c, req.projectId, START_SCOPE, req.requestKey, response.run_id, response)
   return response
+}
+
+/** The answer an earlier request with this key got, while the key has not expired. */
+async function recallResponse<T>(c: Client, projectId: string, scope: string, requestKey: string): Promise<T | undefined> {
+  const { rows } = await c.query<{ response: T }>(
+    `select response from engine.request_dedupe where project_id = $1 and scope = $2 and request_key = $3 and expires_at > now()`,
+    [projectId, scope, requestKey],
+  )
+  return rows[0]?.response
+}
+
+async function rememberResponse(c: Client, projectId: string, scope: string, requestKey: string, runId: string, response: unknown): Promise<void> {
+  await c.query(
+    `insert into engine.request_dedupe (project_id, scope, request_key, run_id, response, expires_at)
+     values ($1, $2, $3, $4, $5::jsonb, now() + interval '${DEDUPE_TTL}')
+     on conflict (project_id, scope, request_key) do update set run_id = excluded.run_id, response = excluded.response, expires_at = excluded.expires_at`,
+    [projectId, scope, requestKey, runId, JSON.stringify(response)],
+  )
 }
 
 async function lockVisible(c: Client, projectId: string | undefined, runId: string): Promise<RunRow> {
@@ -122,13 +133,25 @@ async function instanceKeyOf(c: Client, run: RunRow): Promise<string> {
   return rows[0]!.instance_key
 }
 
-export async function signalRun(pool: pg.Pool, projectId: string | undefined, runId: string, name: string, payload: unknown): Promise<ControlResponse> {
+/**
+ * Delivers a signal. With a request key (Continua extension) a retried request is delivered once:
+ * a repeat replays the first answer, even after the run has ended. The run's row lock serialises
+ * concurrent repeats.
+ */
+export async function signalRun(pool: pg.Pool, projectId: string | undefined, runId: string, name: string, payload: unknown, requestKey?: string): Promise<ControlResponse> {
   return withTx(pool, async (c) => {
     const run = await lockVisible(c, projectId, runId)
+    const dedupeKey = requestKey === undefined ? undefined : `${run.id}:${requestKey}`
+    if (dedupeKey) {
+      const earlier = await recallResponse<ControlResponse>(c, run.project_id, SIGNAL_SCOPE, dedupeKey)
+      if (earlier) return earlier
+    }
     refuseTerminal(run)
     await deliverSignal(c, run, name, payload)
     const wake = await wakeRun(c, run)
-    return { run_id: run.id, instance_key: await instanceKeyOf(c, run), accepted: true, wake_applied: wake }
+    const response = { run_id: run.id, instance_key: await instanceKeyOf(c, run), accepted: true, wake_applied: wake }
+    if (dedupeKey) await rememberResponse(c, run.project_id, SIGNAL_SCOPE, dedupeKey, run.id, response)
+    return response
   })
 }
 

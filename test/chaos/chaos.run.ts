@@ -149,14 +149,15 @@ describe(`chaos (${MODE}: ${N} workflows, ${BATCHES} async batches)`, { timeout:
       await admin.end()
     })()
 
-    // Load: start N runs (request keys make retries across server kills idempotent), signal each.
+    // Load: start N runs and signal each; request keys make retries across server kills idempotent
+    // (a signal whose answer was lost may be retried after its run already finished).
     const runIds: string[] = new Array(N)
     const starting = (async () => {
       for (let i = 0; i < N; i++) {
         const res = await post('/v1/engine/runs', { instance_key: `chaos-${i}`, request_key: `start-${i}`, definition_name: 'chaos-flow', definition_version: '1', input: { i } }, 'startRetries')
         assert.equal(res.status, 200, JSON.stringify(res.body))
         runIds[i] = res.body.run_id
-        const signalled = await post(`/v1/engine/runs/${res.body.run_id}/signal`, { signal_name: 'go', payload: { go: i } }, 'signalRetries')
+        const signalled = await post(`/v1/engine/runs/${res.body.run_id}/signal`, { signal_name: 'go', payload: { go: i }, request_key: `go-${i}` }, 'signalRetries')
         assert.equal(signalled.status, 200, JSON.stringify(signalled.body))
         if (i % 10 === 9) await sleep(MODE === 'full' ? 100 : 250)
       }

@@ -60,10 +60,13 @@ describe('continua runs against a live server', () => {
     assert.doesNotMatch(piped.stdout, ANSI)
     assert.deepEqual(piped.stdout.trim().split('\t').slice(0, 2), [started.run_id, 'WAITING'])
 
-    const sig = ControlResponse.parse(await json(['signal', '--instance-key', 'cli-approval-1', 'approve', '--payload', '{"ok":true}']))
+    const signalArgs = ['signal', '--instance-key', 'cli-approval-1', 'approve', '--payload', '{"ok":true}', '--request-key', 'approve-1']
+    const sig = ControlResponse.parse(await json(signalArgs))
     assert.equal(sig.accepted, true)
     const waited = await cli(['runs', 'wait', started.run_id, '--json'])
     assert.equal(waited.code, 0, waited.stderr)
+    // Repeating a keyed signal after the run ended prints the first answer and exits 0.
+    assert.deepEqual(ControlResponse.parse(await json(signalArgs)), sig)
     const result = RunResult.parse(JSON.parse(waited.stdout))
     assert.equal(result.status, 'COMPLETED')
     assert.equal(result.result, 'approved')

@@ -51,7 +51,8 @@ describe('TypeScript SDK: engine control and remote activity worker', () => {
     assert.equal((pending.current_wait as { kind: string }).kind, 'signal')
     assert.equal((await client.suspend(started.run_id)).status, 'SUSPENDED')
     assert.notEqual((await client.resume(started.run_id)).status, 'SUSPENDED')
-    assert.equal((await client.signal(started.run_id, 'approve', { ok: true })).accepted, true)
+    const keyed = await client.signal(started.run_id, 'approve', { ok: true }, { requestKey: 'approve-1' })
+    assert.equal(keyed.accepted, true)
     const done = await client.waitForTerminal(started.run_id, { timeoutMs: 20_000, pollIntervalMs: 100 })
     assert.equal(done.status, 'COMPLETED')
     assert.equal((await client.result(started.run_id)).result, 'approved')
@@ -62,6 +63,8 @@ describe('TypeScript SDK: engine control and remote activity worker', () => {
     assert.equal(rest.events.at(-1)!.event_type, 'workflow.completed')
     assert.equal((await client.getInstance('appr-1')).instance_key, 'appr-1')
     await assert.rejects(client.signal(started.run_id, 'approve'), (err) => err instanceof ContinuaApiError && err.code === 'run_terminal')
+    // The same key after the run ended replays the first answer instead of refusing.
+    assert.deepEqual(await client.signal(started.run_id, 'approve', { ok: true }, { requestKey: 'approve-1' }), keyed)
   })
 
   it('cancel and terminate', async () => {

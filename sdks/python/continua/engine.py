@@ -84,9 +84,13 @@ class EngineControlClient:
     def list_definitions(self) -> dict[str, Any]:
         return self._call("GET", "/v1/engine/definitions")
 
-    def signal(self, run_id: str, name: str, payload: Any = None) -> dict[str, Any]:
-        # Not retried blindly: a lost answer could otherwise deliver the signal twice.
-        return self._call("POST", f"/v1/engine/runs/{_q(run_id)}/signal", {"signal_name": name, "payload": payload}, retry=False)
+    def signal(self, run_id: str, name: str, payload: Any = None, request_key: str | None = None) -> dict[str, Any]:
+        # Without a request key a lost answer could deliver the signal twice, so only keyed
+        # signals are retried: the server delivers a key once and replays its first answer.
+        body: dict[str, Any] = {"signal_name": name, "payload": payload}
+        if request_key is not None:
+            body["request_key"] = request_key
+        return self._call("POST", f"/v1/engine/runs/{_q(run_id)}/signal", body, retry=request_key is not None)
 
     def cancel(self, run_id: str) -> dict[str, Any]:
         return self._call("POST", f"/v1/engine/runs/{_q(run_id)}/cancel", {})

@@ -38,9 +38,12 @@ class EngineControlTest(unittest.TestCase):
         self.assertEqual(self.client.get_pending_work(run_id)["current_wait"]["kind"], "signal")
         self.assertEqual(self.client.suspend(run_id)["status"], "SUSPENDED")
         self.assertNotEqual(self.client.resume(run_id)["status"], "SUSPENDED")
-        self.assertTrue(self.client.signal(run_id, "approve", {"ok": True})["accepted"])
+        keyed = self.client.signal(run_id, "approve", {"ok": True}, request_key="approve-1")
+        self.assertTrue(keyed["accepted"])
         done = self.client.wait_for_terminal(run_id, timeout=20, poll_interval=0.1)
         self.assertEqual(done["status"], "COMPLETED")
+        # The same key after the run ended replays the first answer instead of refusing.
+        self.assertEqual(self.client.signal(run_id, "approve", {"ok": True}, request_key="approve-1"), keyed)
         self.assertEqual(self.client.get_result(run_id)["result"], "approved")
         history = self.client.get_history(run_id, limit=2)
         self.assertEqual(len(history["events"]), 2)

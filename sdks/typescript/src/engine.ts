@@ -138,9 +138,11 @@ export class EngineClient {
   pendingWork(runId: string): Promise<Record<string, unknown>> {
     return this.call('GET', `/v1/engine/runs/${enc(runId)}/pending-work`)
   }
-  // Mutations are not retried blindly: a lost answer to a signal could deliver it twice.
-  signal(runId: string, signalName: string, payload?: unknown): Promise<{ run_id: string; accepted: boolean; [k: string]: unknown }> {
-    return this.call('POST', `/v1/engine/runs/${enc(runId)}/signal`, { signal_name: signalName, payload: payload ?? null }, false)
+  // Without a request key a lost answer could deliver a signal twice, so only keyed signals are
+  // retried: the server delivers a key once and replays its first answer.
+  signal(runId: string, signalName: string, payload?: unknown, options: { requestKey?: string } = {}): Promise<{ run_id: string; accepted: boolean; [k: string]: unknown }> {
+    const body = { signal_name: signalName, payload: payload ?? null, ...(options.requestKey ? { request_key: options.requestKey } : {}) }
+    return this.call('POST', `/v1/engine/runs/${enc(runId)}/signal`, body, !!options.requestKey)
   }
   cancel(runId: string): Promise<Record<string, unknown>> {
     return this.call('POST', `/v1/engine/runs/${enc(runId)}/cancel`, {})
