@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto'
 import type pg from 'pg'
-import { flushProjection } from '../engine/projection.js'
+import { flushProjection, inlineProjection } from '../engine/projection.js'
 
 // Low-level engine store: transactions, the run row lock, history appends and job enqueueing.
 // Jobs are enqueued with graphile_worker.add_job inside the same transaction as the state change
@@ -138,6 +138,12 @@ export interface AppendOptions {
    * expressions for the statement's `returning`, whose values appendEvents returns.
    */
   with?: (param: (value: unknown) => string) => { ctes: string; returning: string }
+  /**
+   * The caller appends nothing more to this run in this transaction: project its history into
+   * the trace tables in this same statement instead of just before commit, when one statement
+   * can hold the projection (see inlineProjection).
+   */
+  project?: boolean
 }
 
 export async function appendEvents(c: Client, run: RunRow, events: NewEvent[], opts: AppendOptions = {}): Promise<Record<string, unknown> | undefined> {
@@ -166,16 +172,17 @@ export async function appendEvents(c: Client, run: RunRow, events: NewEvent[], o
       ? `, j as (select graphile_worker.remove_job(${param(`run:${run.id}`)}) as x)`
       : ''
   const more = opts.with?.(param)
-  const returning = [wake || unwake ? '(select count(*) from j) as jobs' : '', more?.returning ?? ''].filter(Boolean)
-  const text = `with h as (insert into engine.history (project_id, run_id, sequence_no, event_type, payload, created_at) values ${values.join(', ')} returning 1)${job}${more ? `, ${more.ctes}` : ''}
+  const projected = [...(pending.get(run.id)?.events ?? []), ...events.map((e, i) => ({ seq: first + i, type: e.type, payload: e.payload }))]
+  const projection = opts.project ? inlineProjection(run, projected, param) : null
+  const returning = [wake || unwake ? '(select count(*) from j) as jobs' : '', more?.returning ?? '', projection?.returning ?? ''].filter(Boolean)
+  const ctes = [more?.ctes, projection?.ctes].filter(Boolean).map((x) => `, ${x}`).join('')
+  const text = `with h as (insert into engine.history (project_id, run_id, sequence_no, event_type, payload, created_at) values ${values.join(', ')} returning 1)${job}${ctes}
      update engine.runs set last_seq = ${lastSeq}, updated_at = now()${extra} where id = $2${returning.length ? ` returning ${returning.join(', ')}` : ''}`
   // Few events: one of a handful of shapes, worth preparing. Long batches stay one-off.
   const { rows } = await c.query(events.length <= 6 ? prepared(text, params) : { text, values: params })
   run.last_seq += events.length
-  const entry = pending.get(run.id) ?? { run, events: [] }
-  entry.run = run
-  entry.events.push(...events.map((e, i) => ({ seq: first + i, type: e.type, payload: e.payload })))
-  pending.set(run.id, entry)
+  if (projection) pending.delete(run.id)
+  else pending.set(run.id, { run, events: projected })
   return rows[0]
 }
 

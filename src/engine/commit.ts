@@ -93,6 +93,8 @@ export async function commitLocked(c: Client, run: RunRow, d: Decision, prefix: 
       // A fold or an in-process start (prefix events) had no job: every wake comes with an event,
       // and an event would have stopped the fold.
       unwake: prefix.length === 0,
+      // Nothing below appends to this run again (children, cancellations and ends are not folded).
+      project: true,
       with: tasksInAppend ? (p) => activityTaskCtes(p, activities.map((cmd) => taskSpec(cmd, eager))) : undefined,
     })
     run.status = 'waiting'

@@ -139,6 +139,8 @@ export async function closeRun(
       returning: `(select coalesce(json_agg(json_build_object('id', k.id, 'parent_close_policy', k.parent_close_policy)), '[]'::json) from engine.runs k
          where k.parent_run_id = $2 and k.status not in ('completed', 'failed', 'cancelled', 'terminated', 'continued_as_new')) as children`,
     }),
+    // A closed run's history ends here: its trace closes in this statement when it can.
+    project: true,
   })
   run.status = outcome.kind
   await applyParentClosePolicy(c, (row?.children ?? []) as Array<{ id: string; parent_close_policy: string }>)

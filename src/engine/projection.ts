@@ -54,8 +54,40 @@ export async function flushProjection(c: pg.PoolClient, pending: Map<string, { r
 // keeps the per-project counter row locked only from that statement to commit.
 const PENDING_CHANGE = -1
 
+/**
+ * What projecting these events takes: writes that need a statement of their own (in order,
+ * before the final statement), the final statement's parts, and whether the run ended.
+ */
+interface ProjectionPlan {
+  direct: Array<(c: pg.PoolClient) => Promise<void>>
+  final: FinalParts
+  terminal: boolean
+}
+
 async function projectEvents(c: pg.PoolClient, run: RunRow, events: Projected[]): Promise<void> {
+  const plan = planProjection(run, events)
+  for (const write of plan.direct) await write(c)
+  const final = finalStatement(plan.final)
+  await pq(c, final.text, final.values)
+  // A run's trace gets its totals when it ends, in the same transaction (ingested traces get
+  // them from the rollup job; an engine trace's totals only change here).
+  if (plan.terminal && !plan.final.end) await pq(c, ROLLUP_SQL, [run.project_id, traceIdOf(run.id)])
+}
+
+/**
+ * The projection of a step as CTEs (and `returning` expressions) for the statement that appends
+ * its history, saving a round trip; null when it needs more than one statement (see planProjection).
+ */
+export function inlineProjection(run: RunRow, events: Projected[], param: (value: unknown) => string): { ctes: string; returning: string } | null {
+  const plan = planProjection(run, events)
+  if (plan.direct.length || (plan.terminal && !plan.final.end)) return null
+  const parts = finalCtes(plan.final, param)
+  return { ctes: parts.ctes.join(',\n     '), returning: parts.notify }
+}
+
+function planProjection(run: RunRow, events: Projected[]): ProjectionPlan {
   const change = PENDING_CHANGE
+  const direct: ProjectionPlan['direct'] = []
   const out: EventRow[] = []
   let terminal = false
   // The common activity spans (opened when scheduled, closed by the outcome) ride in the final
@@ -64,14 +96,11 @@ async function projectEvents(c: pg.PoolClient, run: RunRow, events: Projected[])
   const opens: Array<{ span_id: string; name: string; input: unknown; metadata: unknown }> = []
   const closes: Array<{ span_id: string; status: string; message: string | null; output: unknown }> = []
   const touched = new Set<string>()
-  // Whether this flush wrote rows with the placeholder change number outside the final statement.
-  let direct = false
   // A run end the final statement applies itself (trace and root span closed, open spans failed).
   let end: { status: string; output: unknown; message: string | null } | null = null
   let open: { instanceKey: string; input: unknown } | null = null
-  const flushOpens = async () => {
-    if (opens.length) direct = true
-    for (const o of opens.splice(0)) await upsertSpan(c, run, o.span_id, o.name, { input: o.input, attempt: 1 }, change)
+  const flushOpens = () => {
+    for (const o of opens.splice(0)) direct.push((c) => upsertSpan(c, run, o.span_id, o.name, { input: o.input, attempt: 1 }, change))
   }
 
   for (const ev of events) {
@@ -86,19 +115,13 @@ async function projectEvents(c: pg.PoolClient, run: RunRow, events: Projected[])
       case 'workflow.started':
         // A run's first flush (that does not also end it) creates its trace in the final statement.
         if (ev === events[0] && !events.some((e) => TERMINAL_TRACE_STATUS[e.type])) open = { instanceKey: String(p.instance_key ?? ''), input: p.input ?? null }
-        else {
-          direct = true
-          await openTrace(c, run, p, change)
-        }
+        else direct.push((c) => openTrace(c, run, p, change))
         ev0('state_change', `run ${run.run_number} started`, { run_number: run.run_number })
         break
       case 'activity.scheduled':
       {
         const span = activitySpan(run.id, p.activity_key, 1)
-        if (touched.has(span)) {
-          direct = true
-          await upsertSpan(c, run, span, String(p.activity_type), { input: p.input, attempt: 1 }, change)
-        }
+        if (touched.has(span)) direct.push((c) => upsertSpan(c, run, span, String(p.activity_type), { input: p.input, attempt: 1 }, change))
         else opens.push({ span_id: span, name: String(p.activity_type), input: p.input ?? null, metadata: { engine_attempt: 1 } })
         touched.add(span)
       }
@@ -106,10 +129,11 @@ async function projectEvents(c: pg.PoolClient, run: RunRow, events: Projected[])
         break
       case 'activity.retry_scheduled': {
         const n = Number(p.failed_attempt)
-        await flushOpens()
-        direct = true
-        await closeSpan(c, run, activitySpan(run.id, p.activity_key, n), 'failed', { error_code: p.error_code, error_message: p.error_message }, String(p.error_message ?? ''), change)
-        await upsertSpan(c, run, activitySpan(run.id, p.activity_key, n + 1), String(p.activity_type), { attempt: n + 1, next_available_at: p.next_available_at }, change)
+        flushOpens()
+        direct.push(
+          (c) => closeSpan(c, run, activitySpan(run.id, p.activity_key, n), 'failed', { error_code: p.error_code, error_message: p.error_message }, String(p.error_message ?? ''), change),
+          (c) => upsertSpan(c, run, activitySpan(run.id, p.activity_key, n + 1), String(p.activity_type), { attempt: n + 1, next_available_at: p.next_available_at }, change),
+        )
         touched.add(activitySpan(run.id, p.activity_key, n)).add(activitySpan(run.id, p.activity_key, n + 1))
         ev0('log', `activity ${String(p.activity_type)} attempt ${n} failed; retry scheduled`, p, 'warning')
         break
@@ -120,9 +144,8 @@ async function projectEvents(c: pg.PoolClient, run: RunRow, events: Projected[])
         const span = activitySpan(run.id, p.activity_key, Number(p.attempts ?? 1))
         const close = { span_id: span, status: ok ? 'completed' : 'failed', output: ok ? (p.output ?? null) : { error_code: p.error_code, error_message: p.error_message }, message: ok ? null : String(p.error_message ?? '') }
         if (touched.has(span)) {
-          await flushOpens()
-          direct = true
-          await closeSpan(c, run, span, close.status as 'completed' | 'failed', close.output, close.message, change)
+          flushOpens()
+          direct.push((c) => closeSpan(c, run, span, close.status as 'completed' | 'failed', close.output, close.message, change))
         } else closes.push(close)
         touched.add(span)
         ev0('decision', `activity ${String(p.activity_type)} ${ok ? 'completed' : 'failed'}`, { question: `activity:${String(p.activity_key)}:outcome`, chosen: ok ? 'completed' : 'failed' })
@@ -144,10 +167,10 @@ async function projectEvents(c: pg.PoolClient, run: RunRow, events: Projected[])
       default:
         if (TERMINAL_TRACE_STATUS[ev.type]) {
           terminal = true
-          if (direct || opens.length) {
-            await flushOpens()
-            for (const x of closes.splice(0)) await closeSpan(c, run, x.span_id, x.status as 'completed' | 'failed', x.output, x.message, change)
-            await closeTrace(c, run, ev.type, p, change)
+          if (direct.length || opens.length) {
+            flushOpens()
+            for (const x of closes.splice(0)) direct.push((c) => closeSpan(c, run, x.span_id, x.status as 'completed' | 'failed', x.output, x.message, change))
+            direct.push((c) => closeTrace(c, run, ev.type, p, change))
           } else end = endOf(ev.type, p) // the common end: no extra round trips
           ev0('state_change', ev.type.replace('workflow.', 'run '), p, TERMINAL_TRACE_STATUS[ev.type] === 'failed' ? 'error' : 'info')
         } else {
@@ -156,11 +179,7 @@ async function projectEvents(c: pg.PoolClient, run: RunRow, events: Projected[])
     }
   }
 
-  const final = finalStatement({ run, events: out, opens, closes, end, direct, open })
-  await pq(c, final.text, final.values)
-  // A run's trace gets its totals when it ends, in the same transaction (ingested traces get
-  // them from the rollup job; an engine trace's totals only change here).
-  if (terminal) await pq(c, ROLLUP_SQL, [run.project_id, traceIdOf(run.id)])
+  return { direct, final: { run, events: out, opens, closes, end, direct: direct.length > 0, open }, terminal }
 }
 
 // The rollup job's aggregates (see db/ingest-rollup.ts), for a trace whose status and end the
@@ -187,21 +206,30 @@ const ROLLUP_SQL = `
  * root span, the change notice. Only the parts this flush needs are in the text (each shape is
  * prepared once per connection): an empty part still costs the executor its set-up.
  */
-function finalStatement(f: {
+interface FinalParts {
   run: RunRow
   events: EventRow[]
   opens: Array<{ span_id: string; name: string; input: unknown; metadata: unknown }>
   closes: Array<{ span_id: string; status: string; message: string | null; output: unknown }>
   end: { status: string; output: unknown; message: string | null } | null
+  /** Rows with the placeholder change number were written before this statement. */
   direct: boolean
   /** Create the run's session, trace and root span here (its first flush). */
   open: { instanceKey: string; input: unknown } | null
-}): { text: string; values: unknown[] } {
+}
+
+function finalStatement(f: FinalParts): { text: string; values: unknown[] } {
   const values: unknown[] = []
   const p = (value: unknown) => {
     values.push(value)
     return `$${values.length}`
   }
+  const { ctes, counts, notify } = finalCtes(f, p)
+  return { text: `with ${ctes.join(',\n     ')}\n     select ${[...counts, notify].join(', ')}`, values }
+}
+
+/** The final statement's CTEs, with `p` binding values (so another statement can hold them). */
+function finalCtes(f: FinalParts, p: (value: unknown) => string): { ctes: string[]; counts: string[]; notify: string } {
   const project = p(f.run.project_id)
   const trace = p(traceIdOf(f.run.id))
   const ctes = [
@@ -230,12 +258,13 @@ function finalStatement(f: {
        on conflict (trace_id, span_id) do nothing returning 1`,
     )
   }
-  if (f.closes.length) {
+  const closes = f.closes.length ? p(JSON.stringify(f.closes)) : null
+  if (closes) {
     part(
       'cl',
       `update spans s set status = x.status, status_message = x.message, output = coalesce(x.output, 'null'::jsonb), end_time = now(),
          duration_ms = (extract(epoch from now() - s.start_time) * 1000)::bigint, change_seq = n.last_seq, updated_at = now()
-       from t, n, json_to_recordset(${p(JSON.stringify(f.closes))}::json) as x(span_id text, status text, message text, output jsonb)
+       from t, n, json_to_recordset(${closes}::json) as x(span_id text, status text, message text, output jsonb)
        where s.trace_id = t.id and s.span_id = x.span_id returning 1`,
     )
   }
@@ -261,13 +290,31 @@ function finalStatement(f: {
   if (f.end) {
     const status = p(f.end.status)
     const output = p(JSON.stringify(f.end.output))
+    const rootId = p(root)
+    // The trace's totals, as the rollup job computes them, over the spans as they will be after
+    // this statement: the root span takes the run's status, spans closed here their own, spans
+    // still running fail (rs below). An ending flush opens no spans and writes no error events.
+    const failedAfter = `case when s.span_id = ${rootId} then ${status} = 'failed'${closes ? ` when x.status is not null then x.status = 'failed'` : ''}
+         when s.status = 'running' then true else s.status = 'failed' end`
     part(
       'upd',
       `update traces tr set change_seq = n.last_seq, updated_at = now(), status = ${status}, output = ${output}::jsonb, end_time = now(),
-         duration_ms = (extract(epoch from now() - tr.start_time) * 1000)::bigint
-       from t, n where tr.id = t.id returning 1`,
+         duration_ms = (extract(epoch from now() - tr.start_time) * 1000)::bigint,
+         total_spans = a.span_count, total_tokens_in = a.tokens_in, total_tokens_out = a.tokens_out, total_cache_read_tokens = a.cache_read,
+         total_cache_write_tokens = a.cache_write, total_reasoning_tokens = a.reasoning, total_cost = a.cost,
+         error_count = a.failed_spans + (select count(*)::int from span_events ev where ev.trace_id = t.id and ev.event_type in ('error', 'exception')),
+         rolled_up_version = tr.version
+       from t, n, (
+         select count(*)::int as span_count,
+           coalesce(sum(s.prompt_tokens), 0)::bigint as tokens_in, coalesce(sum(s.completion_tokens), 0)::bigint as tokens_out,
+           coalesce(sum(s.cache_read_tokens), 0)::bigint as cache_read, coalesce(sum(s.cache_write_tokens), 0)::bigint as cache_write,
+           coalesce(sum(s.reasoning_tokens), 0)::bigint as reasoning, coalesce(sum(s.total_cost), 0)::numeric(24, 12) as cost,
+           count(*) filter (where ${failedAfter})::int as failed_spans
+         from t join spans s on s.trace_id = t.id${closes ? `
+           left join json_to_recordset(${closes}::json) as x(span_id text, status text) on x.span_id = s.span_id` : ''}
+       ) a
+       where tr.id = t.id returning 1`,
     )
-    const rootId = p(root)
     const closing = f.closes.map((x) => x.span_id)
     part(
       'rs',
@@ -283,7 +330,7 @@ function finalStatement(f: {
     part('upd', `update traces tr set change_seq = n.last_seq, updated_at = now() from t, n where tr.id = t.id and tr.change_seq = ${PENDING_CHANGE} returning 1`)
   }
   const notify = `(select count(pg_notify(${p(CHANGES_CHANNEL)}, json_build_object('p', ${project}::text, 't', json_build_array(t.id), 's', n.last_seq)::text)) from t, n) as notified`
-  return { text: `with ${ctes.join(',\n     ')}\n     select ${[...counts, notify].join(', ')}`, values }
+  return { ctes, counts, notify }
 }
 
 /**

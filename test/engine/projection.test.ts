@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
 import { defineActivity, defineWorkflow, Registry } from '../../src/engine/definitions.js'
-import { startRun, terminateRun } from '../../src/engine/control.js'
+import { cancelRun, startRun, terminateRun } from '../../src/engine/control.js'
 import { startEngineWorker, type EngineWorker } from '../../src/engine/runtime.js'
 import { silentLogger } from '../../src/logger.js'
 import { createProject } from '../../src/projects.js'
@@ -21,6 +21,14 @@ const usesFlaky = defineWorkflow({ name: 'uses-flaky', version: '1' }, async (ct
   return ctx.activity(flaky, {}, { retry: { maxAttempts: 5, initialInterval: 20 } })
 })
 
+const refuses = defineActivity('refuses', async () => {
+  throw Object.assign(new Error('refused for good'), { nonRetryable: true })
+})
+const failsAfterRetries = defineWorkflow({ name: 'fails-after-retries', version: '1' }, async (ctx) => {
+  await ctx.activity(wf.greet, { name: 'first' })
+  return ctx.activity(refuses, {})
+})
+
 describe('projection of runs into the trace tables', () => {
   let t: TestDatabase
   let worker: EngineWorker
@@ -29,7 +37,7 @@ describe('projection of runs into the trace tables', () => {
   before(async () => {
     t = await createTestDatabase()
     projectId = (await createProject(t.db, 'projection')).id
-    worker = await startEngineWorker({ pool: t.pool, registry: new Registry([flaky, usesFlaky, ...Registry.fromModule(wf).workflows.values(), wf.greet]), logger: silentLogger, pollInterval: 300 })
+    worker = await startEngineWorker({ pool: t.pool, registry: new Registry([flaky, usesFlaky, refuses, failsAfterRetries, ...Registry.fromModule(wf).workflows.values(), wf.greet]), logger: silentLogger, pollInterval: 300 })
   })
   after(async () => {
     await worker?.stop()
@@ -77,6 +85,35 @@ describe('projection of runs into the trace tables', () => {
     }
     for (const r of runs) await waitForStatus(t.pool, r.run_id, 'completed')
     assert.deepEqual(await behind(), [])
+  })
+
+  it("a trace's totals at its run's end match its spans and events, however the run ended", async () => {
+    flakyCalls = 0
+    const start = (instanceKey: string, definitionName: string, input: unknown) => startRun(t.pool, { projectId, instanceKey, definitionName, definitionVersion: '1', input })
+    const completed = await start('totals-completed', 'uses-flaky', {})
+    const failed = await start('totals-failed', 'fails-after-retries', {})
+    // slow-flow's activity has no worker here: its span is still running when the run is cancelled.
+    const cancelled = await start('totals-cancelled', 'slow-flow', { ms: 60_000 })
+    const terminated = await start('totals-terminated', 'three-steps', { name: 'x' })
+    await terminateRun(t.pool, projectId, terminated.run_id)
+    await waitForStatus(t.pool, cancelled.run_id, 'waiting')
+    await cancelRun(t.pool, projectId, cancelled.run_id)
+    for (const [run, status] of [[completed, 'completed'], [failed, 'failed'], [cancelled, 'cancelled']] as const) await waitForStatus(t.pool, run.run_id, status)
+    const { rows } = await t.pool.query(
+      `select tr.engine_run_status as status, tr.total_spans, tr.error_count, tr.rolled_up_version = tr.version as rolled_up,
+         (select count(*)::int from spans s where s.trace_id = tr.id) as spans,
+         (select count(*)::int from spans s where s.trace_id = tr.id and s.status = 'failed')
+           + (select count(*)::int from span_events e where e.trace_id = tr.id and e.event_type in ('error', 'exception')) as errors,
+         (select count(*)::int from spans s where s.trace_id = tr.id and s.status = 'running') as running
+       from traces tr where tr.engine_run_id = any($1::uuid[]) order by tr.engine_run_status`,
+      [[completed, failed, cancelled, terminated].map((r) => r.run_id)],
+    )
+    assert.deepEqual(rows.map((r) => r.status), ['cancelled', 'completed', 'failed', 'terminated'])
+    for (const r of rows) {
+      assert.deepEqual({ total_spans: r.total_spans, error_count: r.error_count, rolled_up: r.rolled_up, running: r.running }, { total_spans: r.spans, error_count: r.errors, rolled_up: true, running: 0 }, r.status)
+    }
+    // Each shape has errors to count: failed attempts, a failed activity, a cancelled and a terminated root.
+    assert.deepEqual(rows.map((r) => r.error_count > 0), [true, true, true, true])
   })
 
   it('terminate closes the trace as failed and keeps engine status in sync', async () => {
