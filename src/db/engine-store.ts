@@ -135,15 +135,31 @@ export interface AppendOptions {
   unwake?: boolean
   /**
    * More writes in the same statement: CTE definitions (`name as (...)`, comma-separated) and
-   * expressions for the statement's `returning`, whose values appendEvents returns.
+   * expressions for the statement's `returning`, whose values appendEvents returns. Each write
+   * must hold `gate` (see `guard`).
    */
-  with?: (param: (value: unknown) => string) => { ctes: string; returning: string }
+  with?: (param: (value: unknown) => string, gate: string) => { ctes: string; returning: string }
   /**
    * The caller appends nothing more to this run in this transaction: project its history into
    * the trace tables in this same statement instead of just before commit, when one statement
    * can hold the projection (see inlineProjection).
    */
   project?: boolean
+  /**
+   * Speculative commit: the statement first locks the run and checks that it is where the caller
+   * believes: open, at `run.last_seq`, and `check` (SQL over the locked row `g0`). `also` is one
+   * more write (an update over `g0`, holding the condition it is given) that must succeed too.
+   * Every other write of the statement depends on both; when either fails nothing is written and
+   * appendEvents throws SpeculationFailed, leaving the run locked for the caller's other path.
+   */
+  guard?: { check: (param: (value: unknown) => string) => string; also?: (param: (value: unknown) => string, condition: string) => string }
+}
+
+/** A guarded append (AppendOptions.guard) found the run elsewhere than believed; nothing was written. */
+export class SpeculationFailed extends Error {
+  constructor() {
+    super('the run moved on; speculative commit not applied')
+  }
 }
 
 export async function appendEvents(c: Client, run: RunRow, events: NewEvent[], opts: AppendOptions = {}): Promise<Record<string, unknown> | undefined> {
@@ -156,30 +172,50 @@ export async function appendEvents(c: Client, run: RunRow, events: NewEvent[], o
     params.push(value)
     return `$${params.length}`
   }
+  // With a guard every write below holds `gate`: the guard's CTEs lock the run and check it (and
+  // make the guard's own write) first.
+  const guard = opts.guard
+  let gate = 'true'
+  let guardCtes = ''
+  if (guard) {
+    guardCtes = `g0 as (select id, status, activation_version, last_seq from engine.runs where id = $2 for no key update),
+       g as (select 1 from g0 where g0.status in ('queued', 'running', 'waiting') and g0.last_seq = ${param(run.last_seq)} and ${guard.check(param)}), `
+    gate = 'exists (select 1 from g)'
+    if (guard.also) {
+      guardCtes += `ga as (${guard.also(param, gate)} returning 1), `
+      gate = 'exists (select 1 from ga)'
+    }
+  }
+  // Typed, because a guarded insert selects its rows instead of listing them.
   const values = events.map((e, i) => {
     params.push(first + i, e.type, JSON.stringify(e.payload), e.createdAt?.toISOString() ?? null)
     const n = params.length
-    return `($1, $2, $${n - 3}, $${n - 2}, $${n - 1}::jsonb, coalesce($${n}::timestamptz, now()))`
+    return `($1::uuid, $2::uuid, $${n - 3}::int, $${n - 2}::text, $${n - 1}::jsonb, coalesce($${n}::timestamptz, now()))`
   })
+  const rowsSql = guard ? `select * from (values ${values.join(', ')}) as v where ${gate}` : `values ${values.join(', ')}`
   const lastSeq = param(first + events.length - 1)
   const extra = opts.set ? `, ${opts.set(param)}` : ''
   // A plain select CTE runs only if referenced: `returning` references it.
   const wake = opts.wake && ['queued', 'running', 'waiting'].includes(run.status)
   const unwake = !wake && opts.unwake
   const job = wake
-    ? `, j as (select graphile_worker.add_job(${param(workflowTask(run.definition_name, run.definition_version))}, json_build_object('run_id', $2::text), job_key => ${param(`run:${run.id}`)}, max_attempts => 25) as x)`
+    ? `, j as (select graphile_worker.add_job(${param(workflowTask(run.definition_name, run.definition_version))}, json_build_object('run_id', $2::text), job_key => ${param(`run:${run.id}`)}, max_attempts => 25) as x where ${gate})`
     : unwake
-      ? `, j as (select graphile_worker.remove_job(${param(`run:${run.id}`)}) as x)`
+      ? `, j as (select graphile_worker.remove_job(${param(`run:${run.id}`)}) as x where ${gate})`
       : ''
-  const more = opts.with?.(param)
+  const more = opts.with?.(param, gate)
   const projected = [...(pending.get(run.id)?.events ?? []), ...events.map((e, i) => ({ seq: first + i, type: e.type, payload: e.payload }))]
-  const projection = opts.project ? inlineProjection(run, projected, param) : null
-  const returning = [wake || unwake ? '(select count(*) from j) as jobs' : '', more?.returning ?? '', projection?.returning ?? ''].filter(Boolean)
+  const projection = opts.project ? inlineProjection(run, projected, param, gate) : null
+  const returning = ['true as applied', wake || unwake ? '(select count(*) from j) as jobs' : '', more?.returning ?? '', projection?.returning ?? ''].filter(Boolean)
   const ctes = [more?.ctes, projection?.ctes].filter(Boolean).map((x) => `, ${x}`).join('')
-  const text = `with h as (insert into engine.history (project_id, run_id, sequence_no, event_type, payload, created_at) values ${values.join(', ')} returning 1)${job}${ctes}
-     update engine.runs set last_seq = ${lastSeq}, updated_at = now()${extra} where id = $2${returning.length ? ` returning ${returning.join(', ')}` : ''}`
+  const text = `with ${guardCtes}h as (insert into engine.history (project_id, run_id, sequence_no, event_type, payload, created_at) ${rowsSql} returning 1)${job}${ctes}
+     update engine.runs set last_seq = ${lastSeq}, updated_at = now()${extra} where id = $2 and ${gate} returning ${returning.join(', ')}`
   // Few events: one of a handful of shapes, worth preparing. Long batches stay one-off.
   const { rows } = await c.query(events.length <= 6 ? prepared(text, params) : { text, values: params })
+  if (!rows[0]?.applied) {
+    if (guard) throw new SpeculationFailed()
+    throw new Error(`run ${run.id} not found while appending its history`)
+  }
   run.last_seq += events.length
   if (projection) pending.delete(run.id)
   else pending.set(run.id, { run, events: projected })

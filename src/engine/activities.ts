@@ -68,18 +68,19 @@ type CompletedTask = Pick<ClaimedTask, 'id' | 'command_id' | 'activity_key' | 'a
  * everywhere else. 'conflict' when the fence no longer holds.
  */
 export async function completeFenced(c: Client, fence: Fence, output: unknown): Promise<{ task: CompletedTask; run: RunRow } | 'conflict' | 'not_found'> {
+  const values: unknown[] = [fence.taskId]
+  const param = (value: unknown) => {
+    values.push(value)
+    return `$${values.length}`
+  }
   const { rows } = await c.query<RunRow & { done_command_id: number | null; done_activity_key: string; done_activity_type: string; done_attempt: number }>(
     prepared(
       `with r as (
          select ${runColumns()} from engine.runs where id = (select run_id from engine.activity_tasks where id = $1) for no key update),
-       u as (
-         update engine.activity_tasks t set status = 'completed', output = $2::jsonb, completed_at = now(), lease_expires_at = null
-         from r where t.id = $1 and t.run_id = r.id and t.status = 'claimed' and t.owner = $3 and ($4::int is null or t.attempt = $4)
-           and (not $5::boolean or t.lease_expires_at is null or t.lease_expires_at > now())
-         returning t.command_id, t.activity_key, t.activity_type, t.attempt)
+       u as (${completeTaskSql(param, fence, output, 'r')} returning t.command_id, t.activity_key, t.activity_type, t.attempt)
        select r.*, u.command_id as done_command_id, u.activity_key as done_activity_key, u.activity_type as done_activity_type, u.attempt as done_attempt
        from r left join u on true`,
-      [fence.taskId, JSON.stringify(output ?? null), fence.owner, fence.attempt ?? null, fence.requireLease ?? false],
+      values,
     ),
   )
   const row = rows[0]
@@ -87,6 +88,19 @@ export async function completeFenced(c: Client, fence: Fence, output: unknown): 
   if (row.done_command_id === null) return 'conflict'
   const { done_command_id, done_activity_key, done_activity_type, done_attempt, ...run } = row
   return { task: { id: fence.taskId, command_id: done_command_id, activity_key: done_activity_key, activity_type: done_activity_type, attempt: done_attempt }, run: run as RunRow }
+}
+
+/**
+ * Marks a claimed task completed if the fence holds: status claimed, owner, and the attempt (local
+ * workers) or the lease (remote ones). `run` names a row source with the run, already locked, and
+ * `condition` adds to the where clause. Without `returning`; every completion goes through here.
+ */
+export function completeTaskSql(param: (value: unknown) => string, fence: Fence, output: unknown, run: string, condition = 'true'): string {
+  const attempt = param(fence.attempt ?? null)
+  return `update engine.activity_tasks t set status = 'completed', output = ${param(JSON.stringify(output ?? null))}::jsonb, completed_at = now(), lease_expires_at = null
+         from ${run} where t.id = ${param(fence.taskId)}::uuid and t.run_id = ${run}.id and t.status = 'claimed' and t.owner = ${param(fence.owner)}
+           and (${attempt}::int is null or t.attempt = ${attempt}::int)
+           and (not ${param(fence.requireLease ?? false)}::boolean or t.lease_expires_at is null or t.lease_expires_at > now()) and ${condition}`
 }
 
 /** The history event of a completed task; one shape for the plain and the folded path. */

@@ -1,6 +1,6 @@
 import type pg from 'pg'
-import { activityTask, appendEvents, prepared, enqueueTimerJob, lockRun, wakeRun, withTx, type Client, type NewEvent, type RunRow } from '../db/engine-store.js'
-import { completedEvent, completeFenced, TASK_COLUMNS, type ClaimedTask, type Fence, type RecordResult } from './activities.js'
+import { activityTask, appendEvents, prepared, enqueueTimerJob, lockRun, SpeculationFailed, wakeRun, withTx, type AppendOptions, type Client, type NewEvent, type RunRow } from '../db/engine-store.js'
+import { completedEvent, completeFenced, completeTaskSql, TASK_COLUMNS, type ClaimedTask, type Fence, type RecordResult } from './activities.js'
 import { closeRun, createRunWithInstance, requestCancelLocked } from './lifecycle.js'
 import { resolveRetry } from './retry.js'
 import { isDefinitionKnown } from './workers.js'
@@ -11,7 +11,8 @@ import { activityKey, childKey, isTerminal, timerKey, type Command, type Decisio
 // for, and enqueue the jobs that will move it next.
 
 export type CommitResult =
-  | { ok: true; closed: boolean; timers: Array<{ id: string; dueAt: Date }>; tasks: ClaimedTask[]; lastSeq: number }
+  /** `run`: the run's row as this commit left it (its status and counters as far as the commit knows). */
+  | { ok: true; closed: boolean; timers: Array<{ id: string; dueAt: Date }>; tasks: ClaimedTask[]; lastSeq: number; run: RunRow }
   /** `recorded`: with a fold, what became of the completion when the decision could not commit. */
   | { ok: false; recorded?: RecordResult }
 
@@ -28,12 +29,29 @@ export interface EagerClaim {
  */
 export interface FoldedCompletion {
   fence: Fence
+  task: Pick<ClaimedTask, 'command_id' | 'activity_key' | 'activity_type' | 'attempt'>
   output: unknown
   createdAt: Date
+  /** The run's row as the execution's last commit left it: enables the one-statement commit. */
+  run?: RunRow
 }
 
 export async function commitDecision(pool: pg.Pool, runId: string, seenVersion: number, d: Decision, eager?: EagerClaim, fold?: FoldedCompletion): Promise<CommitResult> {
   return withTx(pool, async (c) => {
+    if (fold?.run) {
+      // The usual step: believe the run is where this execution left it, and let the history
+      // append itself lock the run, check that, fence and complete the task, and write the rest.
+      // If the run moved on, nothing was written and the checked path below takes over.
+      const believed: RunRow = { ...fold.run, status: 'waiting', last_seq: d.lastSeq - 1, activation_version: seenVersion }
+      try {
+        return await commitLocked(c, believed, d, [completedEvent(fold.task, fold.output, fold.createdAt)], eager, {
+          check: (p) => `g0.activation_version = ${p(seenVersion)}::int`,
+          also: (p, condition) => completeTaskSql(p, fold.fence, fold.output, 'g0', condition),
+        })
+      } catch (err) {
+        if (!(err instanceof SpeculationFailed)) throw err
+      }
+    }
     const prefix: NewEvent[] = []
     let run: RunRow | undefined
     if (fold) {
@@ -57,17 +75,20 @@ export async function commitDecision(pool: pg.Pool, runId: string, seenVersion: 
 
 /**
  * The body of a commit, for a run the caller has locked and checked. Also used by an in-process
- * start, which commits the run's first decision in the transaction that creates the run.
+ * start, which commits the run's first decision in the transaction that creates the run. With
+ * `guard` the run is not locked yet: its first statement locks and checks it (see appendEvents),
+ * and shapes that need more than that throw SpeculationFailed before writing anything.
  */
-export async function commitLocked(c: Client, run: RunRow, d: Decision, prefix: NewEvent[] = [], eager?: EagerClaim): Promise<CommitResult & { ok: true }> {
+export async function commitLocked(c: Client, run: RunRow, d: Decision, prefix: NewEvent[] = [], eager?: EagerClaim, guard?: AppendOptions['guard']): Promise<CommitResult & { ok: true }> {
   if (d.divergence) {
+    if (guard) throw new SpeculationFailed()
     if (prefix.length) await appendEvents(c, run, prefix)
     await c.query(
       `update engine.runs set status = 'quarantined', error_code = 'replay_mismatch', error_message = $2,
          waiting_for = $3::jsonb, activation_version = activation_version + 1, updated_at = now() where id = $1`,
       [run.id, d.divergence.detail, JSON.stringify({ kind: 'replay_mismatch', ...d.divergence })],
     )
-    return { ok: true, closed: true, timers: [], tasks: [], lastSeq: run.last_seq }
+    return { ok: true, closed: true, timers: [], tasks: [], lastSeq: run.last_seq, run }
   }
   const seqBefore = run.last_seq + prefix.length
   const events: NewEvent[] = [...prefix, ...d.commands.map(commandEvent)]
@@ -78,8 +99,8 @@ export async function commitLocked(c: Client, run: RunRow, d: Decision, prefix: 
   const wakeNow = seqBefore > d.lastSeq // outcomes arrived while the code ran
   // The run ends and its code asked for nothing else: its last events and the end are one append.
   if (d.outcome && !d.commands.length && !d.consumedSignals.length && !d.cancelledCommands.length) {
-    await closeRun(c, run, d.outcome, { bumpVersion: true, preceding: events })
-    return { ok: true, closed: true, timers: [], tasks: [], lastSeq: run.last_seq }
+    await closeRun(c, run, d.outcome, { bumpVersion: true, preceding: events, guard })
+    return { ok: true, closed: true, timers: [], tasks: [], lastSeq: run.last_seq, run }
   }
   // The usual step asks only for activities: their tasks are created in the append statement too.
   const activities = d.commands.filter((cmd): cmd is ActivityCommand => cmd.kind === 'activity')
@@ -95,11 +116,15 @@ export async function commitLocked(c: Client, run: RunRow, d: Decision, prefix: 
       unwake: prefix.length === 0,
       // Nothing below appends to this run again (children, cancellations and ends are not folded).
       project: true,
-      with: tasksInAppend ? (p) => activityTaskCtes(p, activities.map((cmd) => taskSpec(cmd, eager))) : undefined,
+      guard,
+      with: tasksInAppend ? (p, gate) => activityTaskCtes(p, activities.map((cmd) => taskSpec(cmd, eager)), gate) : undefined,
     })
     run.status = 'waiting'
     if (tasksInAppend) tasks.push(...claimedTasks(row?.tasks))
-  } else await appendEvents(c, run, events)
+  } else {
+    if (guard) throw new SpeculationFailed()
+    await appendEvents(c, run, events)
+  }
   // How far the execution has now seen: through its own new events if nothing arrived while
   // it ran; otherwise only what it read (what arrived is news to it, and its own events that
   // follow are re-read harmlessly). Outcomes appended below (a child that failed to start) are news.
@@ -121,16 +146,16 @@ export async function commitLocked(c: Client, run: RunRow, d: Decision, prefix: 
 
   if (d.outcome) {
     await closeRun(c, run, d.outcome, { bumpVersion: true })
-    return { ok: true, closed: true, timers: [], tasks: [], lastSeq: run.last_seq }
+    return { ok: true, closed: true, timers: [], tasks: [], lastSeq: run.last_seq, run }
   }
-  if (folded) return { ok: true, closed: false, timers, tasks, lastSeq: ownLastSeq }
+  if (folded) return { ok: true, closed: false, timers, tasks, lastSeq: ownLastSeq, run }
   await c.query(
     `update engine.runs set status = 'waiting', waiting_for = $2::jsonb, activation_version = activation_version + 1, updated_at = now() where id = $1`,
     [run.id, JSON.stringify(d.waitingFor)],
   )
   run.status = 'waiting'
   if (wake) await wakeRun(c, run)
-  return { ok: true, closed: false, timers, tasks, lastSeq: ownLastSeq }
+  return { ok: true, closed: false, timers, tasks, lastSeq: ownLastSeq, run }
 }
 
 type ActivityCommand = Extract<Command, { kind: 'activity' }>
@@ -170,7 +195,7 @@ function taskSpec(cmd: ActivityCommand, eager: EagerClaim | undefined): TaskSpec
  * execution (`owner`) gets no queue job (if its owner dies, the sweeper queues it again); other
  * local tasks get theirs. The `returning` expressions hand back the claimed rows as `tasks`.
  */
-function activityTaskCtes(param: (value: unknown) => string, specs: TaskSpec[]): { ctes: string; returning: string } {
+function activityTaskCtes(param: (value: unknown) => string, specs: TaskSpec[], gate = 'true'): { ctes: string; returning: string } {
   return {
     ctes: `tk as (
        insert into engine.activity_tasks (project_id, run_id, command_id, activity_key, activity_type, input, execution_target, retry_policy, timeouts,
@@ -180,6 +205,7 @@ function activityTaskCtes(param: (value: unknown) => string, specs: TaskSpec[]):
          case when x.owner is null then null else now() end
        from json_to_recordset(${param(JSON.stringify(specs))}::json) as x(command_id int, activity_key text, activity_type text, input jsonb,
          execution_target text, retry_policy jsonb, timeouts jsonb, owner text)
+       where ${gate}
        on conflict (run_id, command_id) do nothing returning ${TASK_COLUMNS.join(', ')}),
      tj as (
        select graphile_worker.add_job(${param(activityTask(''))} || tk.activity_type, json_build_object('task_id', tk.id::text), job_key => 'task:' || tk.id::text, max_attempts => 25)

@@ -35,6 +35,8 @@ export interface DispatchContext {
 interface CacheEntry {
   exec: WorkflowExecution
   version: number
+  /** The run's row as the last commit left it (absent until this process commits for it). */
+  run?: RunRow
 }
 
 export class Dispatcher {
@@ -169,6 +171,7 @@ export class Dispatcher {
       return
     }
     entry.version++
+    entry.run = result.run
     // The events this commit appended are the execution's own commands: nothing to replay.
     entry.exec.lastSeq = result.lastSeq
     this.cache.delete(runId) // re-insert: the Map's order is the eviction order
@@ -305,7 +308,7 @@ export class Dispatcher {
         this.cache.delete(task.run_id)
         return null
       }
-      const result = await this.commit(task.run_id, entry, { fence, output, createdAt })
+      const result = await this.commit(task.run_id, entry, { fence, task, output, createdAt, run: entry.run })
       if (result.ok) return 'continued'
       // The execution saw an event that did not commit as seen: it cannot be trusted any more.
       this.cache.delete(task.run_id)

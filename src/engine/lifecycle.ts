@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto'
-import { appendEvents, enqueueActivation, lockRun, prepared, runColumns, wakeRun, type Client, type NewEvent, type RunRow } from '../db/engine-store.js'
+import { appendEvents, enqueueActivation, lockRun, prepared, runColumns, wakeRun, type AppendOptions, type Client, type NewEvent, type RunRow } from '../db/engine-store.js'
 import { isTerminal, type Outcome } from './types.js'
 
 // Creating runs and closing them. Shared by start, activation commits, continue-as-new,
@@ -101,8 +101,12 @@ export async function closeRun(
   c: Client,
   run: RunRow,
   outcome: Outcome | { kind: 'terminated' },
-  /** `preceding`: events of the same commit that go before the closing one, in the same append. */
-  opts: { bumpVersion?: boolean; preceding?: NewEvent[] } = {},
+  /**
+   * `preceding`: events of the same commit that go before the closing one, in the same append.
+   * `guard`: a speculative commit (see appendEvents), which throws SpeculationFailed before
+   * anything else here happens if the run is not where the caller believes.
+   */
+  opts: { bumpVersion?: boolean; preceding?: NewEvent[]; guard?: AppendOptions['guard'] } = {},
 ): Promise<RunRow | null> {
   const payload: Record<string, unknown> =
     outcome.kind === 'completed'
@@ -131,16 +135,17 @@ export async function closeRun(
       `status = ${p(outcome.kind)}, result = ${p(outcome.kind === 'completed' ? JSON.stringify(outcome.result ?? null) : null)}::jsonb,
        error_code = ${p(error.code)}, error_message = ${p(error.message)}, waiting_for = null, completed_at = now()` +
       (opts.bumpVersion ? ', activation_version = activation_version + 1' : ''),
-    with: (p) => ({
-      ctes: `ca as (update engine.activity_tasks set status = 'cancelled', completed_at = now() where run_id = $2 and status in ('queued', 'claimed') returning 1),
-       ct as (update engine.timers set status = 'cancelled' where run_id = $2 and status = 'pending' returning 1),
-       cs as (update engine.signals set status = ${p(continued ? 'carried_over' : 'discarded')} where run_id = $2 and status = 'pending' returning 1),
-       ci as (update engine.instances set status = ${p(outcome.kind)}, updated_at = now() where id = ${p(run.instance_id)}::uuid and not ${p(continued)}::boolean returning 1)`,
+    with: (p, gate) => ({
+      ctes: `ca as (update engine.activity_tasks set status = 'cancelled', completed_at = now() where run_id = $2 and status in ('queued', 'claimed') and ${gate} returning 1),
+       ct as (update engine.timers set status = 'cancelled' where run_id = $2 and status = 'pending' and ${gate} returning 1),
+       cs as (update engine.signals set status = ${p(continued ? 'carried_over' : 'discarded')} where run_id = $2 and status = 'pending' and ${gate} returning 1),
+       ci as (update engine.instances set status = ${p(outcome.kind)}, updated_at = now() where id = ${p(run.instance_id)}::uuid and not ${p(continued)}::boolean and ${gate} returning 1)`,
       returning: `(select coalesce(json_agg(json_build_object('id', k.id, 'parent_close_policy', k.parent_close_policy)), '[]'::json) from engine.runs k
          where k.parent_run_id = $2 and k.status not in ('completed', 'failed', 'cancelled', 'terminated', 'continued_as_new')) as children`,
     }),
     // A closed run's history ends here: its trace closes in this statement when it can.
     project: true,
+    guard: opts.guard,
   })
   run.status = outcome.kind
   await applyParentClosePolicy(c, (row?.children ?? []) as Array<{ id: string; parent_close_policy: string }>)

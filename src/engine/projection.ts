@@ -71,17 +71,19 @@ async function projectEvents(c: pg.PoolClient, run: RunRow, events: Projected[])
   await pq(c, final.text, final.values)
   // A run's trace gets its totals when it ends, in the same transaction (ingested traces get
   // them from the rollup job; an engine trace's totals only change here).
-  if (plan.terminal && !plan.final.end) await pq(c, ROLLUP_SQL, [run.project_id, traceIdOf(run.id)])
+  if (plan.terminal && !plan.final.end) await pq(c, ROLLUP_SQL, [run.id])
 }
 
 /**
  * The projection of a step as CTEs (and `returning` expressions) for the statement that appends
  * its history, saving a round trip; null when it needs more than one statement (see planProjection).
  */
-export function inlineProjection(run: RunRow, events: Projected[], param: (value: unknown) => string): { ctes: string; returning: string } | null {
+export function inlineProjection(run: RunRow, events: Projected[], param: (value: unknown) => string, gate = 'true'): { ctes: string; returning: string } | null {
   const plan = planProjection(run, events)
   if (plan.direct.length || (plan.terminal && !plan.final.end)) return null
-  const parts = finalCtes(plan.final, param)
+  // A gated statement (a speculative commit) never opens a trace: keep that path simple.
+  if (gate !== 'true' && plan.final.open) return null
+  const parts = finalCtes(plan.final, param, gate)
   return { ctes: parts.ctes.join(',\n     '), returning: parts.notify }
 }
 
@@ -195,10 +197,10 @@ const ROLLUP_SQL = `
       coalesce(sum(s.reasoning_tokens), 0)::bigint as reasoning, coalesce(sum(s.total_cost), 0)::numeric(24, 12) as cost,
       count(*) filter (where s.status = 'failed')::int as failed_spans,
       (select count(*)::int from span_events ev join traces x on x.id = ev.trace_id
-        where x.project_id = $1 and x.trace_id = $2 and ev.event_type in ('error', 'exception')) as error_events
-    from spans s join traces x on x.id = s.trace_id where x.project_id = $1 and x.trace_id = $2
+        where x.engine_run_id = $1 and ev.event_type in ('error', 'exception')) as error_events
+    from spans s join traces x on x.id = s.trace_id where x.engine_run_id = $1
   ) a
-  where t.project_id = $1 and t.trace_id = $2`
+  where t.engine_run_id = $1`
 
 /**
  * The last statement of a run's flush, in one round trip: the trace's next change number, spans
@@ -228,14 +230,17 @@ function finalStatement(f: FinalParts): { text: string; values: unknown[] } {
   return { text: `with ${ctes.join(',\n     ')}\n     select ${[...counts, notify].join(', ')}`, values }
 }
 
-/** The final statement's CTEs, with `p` binding values (so another statement can hold them). */
-function finalCtes(f: FinalParts, p: (value: unknown) => string): { ctes: string[]; counts: string[]; notify: string } {
+/**
+ * The final statement's CTEs, with `p` binding values (so another statement can hold them). Every
+ * write reads `n`, the change number, which is taken only when `gate` (SQL) holds.
+ */
+function finalCtes(f: FinalParts, p: (value: unknown) => string, gate = 'true'): { ctes: string[]; counts: string[]; notify: string } {
   const project = p(f.run.project_id)
   const trace = p(traceIdOf(f.run.id))
   const ctes = [
     `n as (
        insert into trace_change_counters as tc (project_id, trace_id, last_seq)
-       values (${project}, ${trace}, coalesce((select last_seq from project_change_counters where project_id = ${project}), 0) + 1)
+       select ${project}::uuid, ${trace}::text, coalesce((select last_seq from project_change_counters where project_id = ${project}::uuid), 0) + 1 where ${gate}
        on conflict (project_id, trace_id) do update set last_seq = tc.last_seq + 1 returning last_seq)`,
   ]
   const counts: string[] = []
@@ -247,7 +252,7 @@ function finalCtes(f: FinalParts, p: (value: unknown) => string): { ctes: string
     const open = openParts(p, f.run, f.open)
     ctes.push(...open.ctes)
     part('rt', open.rootSpan)
-  } else ctes.push(`t as (select id from traces where project_id = ${project} and trace_id = ${trace})`)
+  } else ctes.push(`t as (select id from traces where engine_run_id = ${p(f.run.id)}::uuid)`)
   const root = rootSpan(f.run.id)
   if (f.opens.length) {
     part(
@@ -265,7 +270,7 @@ function finalCtes(f: FinalParts, p: (value: unknown) => string): { ctes: string
       `update spans s set status = x.status, status_message = x.message, output = coalesce(x.output, 'null'::jsonb), end_time = now(),
          duration_ms = (extract(epoch from now() - s.start_time) * 1000)::bigint, change_seq = n.last_seq, updated_at = now()
        from t, n, json_to_recordset(${closes}::json) as x(span_id text, status text, message text, output jsonb)
-       where s.trace_id = t.id and s.span_id = x.span_id returning 1`,
+       where s.trace_id = t.id and s.span_id = any(${p(f.closes.map((x) => x.span_id))}::text[]) and s.span_id = x.span_id returning 1`,
     )
   }
   if (f.events.length) {
@@ -356,7 +361,12 @@ function openParts(p: (value: unknown) => string, r: RunRow, open: { instanceKey
            ${input}::jsonb, 'running', true, now(), n.last_seq, ${runId}::uuid, ${key}, ${name}, ${p(r.definition_version)},
            (select status from engine.runs where id = ${runId}::uuid), ${p(r.parent_run_id)}::uuid, ${p(r.root_run_id)}::uuid
          from s, n
-         on conflict (project_id, trace_id) do update set updated_at = now() returning id)`,
+         -- A trace already under this id (sent by a client) becomes the run's: steps find it by engine_run_id.
+         on conflict (project_id, trace_id) do update set updated_at = now(), engine_run_id = excluded.engine_run_id,
+           engine_instance_key = excluded.engine_instance_key, engine_definition_name = excluded.engine_definition_name,
+           engine_definition_version = excluded.engine_definition_version, engine_run_status = excluded.engine_run_status,
+           engine_parent_run_id = excluded.engine_parent_run_id, engine_root_run_id = excluded.engine_root_run_id
+         returning id)`,
     ],
     rootSpan: `insert into spans (project_id, trace_id, span_id, parent_span_id, name, type, status, start_time, input, metadata, change_seq, first_change_seq)
        select ${project}, t.id, ${p(rootSpan(r.id))}, null, ${name}, 'chain', 'running', now(), ${input}::jsonb, '{}'::jsonb, n.last_seq, n.last_seq from t, n
@@ -386,11 +396,11 @@ async function upsertSpan(
   await pq(c,
     `insert into spans (project_id, trace_id, span_id, parent_span_id, name, type, status, start_time, input, metadata, change_seq, first_change_seq)
      select $1, t.id, $3, $4, $5, $6, 'running', now(), $7::jsonb, $8::jsonb, $9, $9
-     from traces t where t.project_id = $1 and t.trace_id = $2
+     from traces t where t.engine_run_id = $2::uuid
      on conflict (trace_id, span_id) do nothing`,
     [
       run.project_id,
-      traceIdOf(run.id),
+      run.id,
       spanId,
       o.parent === undefined ? rootSpan(run.id) : o.parent,
       name,
@@ -404,10 +414,10 @@ async function upsertSpan(
 
 async function closeSpan(c: pg.PoolClient, run: RunRow, spanId: string, status: 'completed' | 'failed', output: unknown, message: string | null, change: number): Promise<void> {
   await pq(c,
-    `update spans s set status = $4, status_message = $5, output = $6::jsonb, end_time = now(),
-       duration_ms = (extract(epoch from now() - s.start_time) * 1000)::bigint, change_seq = $7, updated_at = now()
-     from traces t where t.project_id = $1 and t.trace_id = $2 and s.trace_id = t.id and s.span_id = $3`,
-    [run.project_id, traceIdOf(run.id), spanId, status, message, JSON.stringify(output ?? null), change],
+    `update spans s set status = $3, status_message = $4, output = $5::jsonb, end_time = now(),
+       duration_ms = (extract(epoch from now() - s.start_time) * 1000)::bigint, change_seq = $6, updated_at = now()
+     from traces t where t.engine_run_id = $1::uuid and s.trace_id = t.id and s.span_id = $2`,
+    [run.id, spanId, status, message, JSON.stringify(output ?? null), change],
   )
 }
 
@@ -424,14 +434,14 @@ async function closeTrace(c: pg.PoolClient, run: RunRow, type: string, p: Record
   // (cancel, terminate, continue-as-new). Each CTE updates different rows.
   await pq(c,
     `with tr as (
-       update traces set status = $3, output = $4::jsonb, end_time = now(), duration_ms = (extract(epoch from now() - start_time) * 1000)::bigint,
-         change_seq = $5, updated_at = now() where project_id = $1 and trace_id = $2 returning id),
+       update traces set status = $2, output = $3::jsonb, end_time = now(), duration_ms = (extract(epoch from now() - start_time) * 1000)::bigint,
+         change_seq = $4, updated_at = now() where engine_run_id = $1::uuid returning id),
      root as (
-       update spans s set status = $3, status_message = $7, output = $4::jsonb, end_time = now(),
-         duration_ms = (extract(epoch from now() - s.start_time) * 1000)::bigint, change_seq = $5, updated_at = now()
-       from tr where s.trace_id = tr.id and s.span_id = $6 returning 1)
-     update spans s set status = 'failed', status_message = 'run ended', end_time = now(), change_seq = $5, updated_at = now()
-     from tr where s.trace_id = tr.id and s.status = 'running' and s.span_id <> $6`,
-    [run.project_id, traceIdOf(run.id), status, JSON.stringify(output), change, rootSpan(run.id), status === 'failed' ? String(p.error_message ?? type) : null],
+       update spans s set status = $2, status_message = $6, output = $3::jsonb, end_time = now(),
+         duration_ms = (extract(epoch from now() - s.start_time) * 1000)::bigint, change_seq = $4, updated_at = now()
+       from tr where s.trace_id = tr.id and s.span_id = $5 returning 1)
+     update spans s set status = 'failed', status_message = 'run ended', end_time = now(), change_seq = $4, updated_at = now()
+     from tr where s.trace_id = tr.id and s.status = 'running' and s.span_id <> $5`,
+    [run.id, status, JSON.stringify(output), change, rootSpan(run.id), status === 'failed' ? String(p.error_message ?? type) : null],
   )
 }

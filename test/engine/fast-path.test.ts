@@ -1,10 +1,11 @@
 import assert from 'node:assert/strict'
+import { Writable } from 'node:stream'
 import { after, before, describe, it } from 'node:test'
 import { signalRun, startRun } from '../../src/engine/control.js'
 import { defineActivity, defineWorkflow, Registry } from '../../src/engine/definitions.js'
 import { replayRuns } from '../../src/engine/replay-check.js'
 import { startEngineWorker, type EngineWorker } from '../../src/engine/runtime.js'
-import { silentLogger } from '../../src/logger.js'
+import { createLogger } from '../../src/logger.js'
 import { createProject } from '../../src/projects.js'
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js'
 import { assertHistoryContiguous, assertOneOutcomePerActivity, waitFor, waitForStatus } from './helpers.js'
@@ -37,6 +38,7 @@ const gate = defineActivity('fast.gate', async () => {
   await new Promise<void>((resolve) => (release = resolve))
   return 'opened'
 })
+const gateOnly = defineWorkflow({ name: 'fast-gate-only', version: '1' }, async (ctx) => ctx.activity(gate, null))
 const gateAndSignal = defineWorkflow({ name: 'fast-gate-signal', version: '1' }, async (ctx) => {
   const [opened, note] = await Promise.all([ctx.activity(gate, null), ctx.signal<string>('note')])
   return `${opened}+${note}`
@@ -47,6 +49,7 @@ describe('engine fast path: one transaction per step', () => {
   let worker: EngineWorker
   let projectId: string
   let n = 0
+  const logs: string[] = []
   const req = (definitionName: string, input: unknown) => ({ projectId, instanceKey: `fast-${++n}`, definitionName, definitionVersion: '1', input })
 
   /** History as "type@transaction" groups, in order. */
@@ -68,7 +71,8 @@ describe('engine fast path: one transaction per step', () => {
   before(async () => {
     t = await createTestDatabase()
     projectId = (await createProject(t.db, 'fast-path')).id
-    worker = await startEngineWorker({ pool: t.pool, registry: new Registry([double, chain, unordered, perKey, gate, gateAndSignal, signalStep]), logger: silentLogger, pollInterval: 300 })
+    const logger = createLogger({ level: 'info', format: 'json', stream: new Writable({ write: (chunk, _enc, done) => (logs.push(String(chunk)), done()) }) })
+    worker = await startEngineWorker({ pool: t.pool, registry: new Registry([double, chain, unordered, perKey, gate, gateOnly, gateAndSignal, signalStep]), logger, pollInterval: 300 })
   })
   after(async () => {
     await worker?.stop()
@@ -155,6 +159,21 @@ describe('engine fast path: one transaction per step', () => {
     assert.ok(tries >= 2, 'the fault fired, and a later commit went through')
     await assertHistoryContiguous(t.pool)
     await assertOneOutcomePerActivity(t.pool)
+  })
+
+  it('a completion whose task was taken away meanwhile writes nothing on the one-statement path', async () => {
+    const { run_id } = await worker.start(req('fast-gate-only', null))
+    const task = await waitFor('the gate activity to start', async () => (await t.pool.query(`select id from engine.activity_tasks where run_id = $1 and status = 'claimed'`, [run_id])).rows[0])
+    // As if the sweeper had given the task up and another worker had claimed it.
+    await t.pool.query(`update engine.activity_tasks set owner = 'another-worker', attempt = attempt + 1 where id = $1`, [task.id])
+    release()
+    await waitFor('the result to be discarded', async () => logs.some((line) => line.includes('activity result discarded') && line.includes(task.id)))
+    const { rows: history } = await t.pool.query(`select event_type from engine.history where run_id = $1 order by sequence_no`, [run_id])
+    assert.deepEqual(history.map((r) => r.event_type), ['workflow.started', 'activity.scheduled'])
+    const { rows: tasks } = await t.pool.query(`select status, owner, output from engine.activity_tasks where id = $1`, [task.id])
+    assert.deepEqual(tasks, [{ status: 'claimed', owner: 'another-worker', output: null }])
+    const { rows: runs } = await t.pool.query(`select status, last_seq from engine.runs where id = $1`, [run_id])
+    assert.deepEqual(runs, [{ status: 'waiting', last_seq: 2 }])
   })
 
   it('a signal that arrives while the activity runs makes the completion commit alone, and the run still ends right', async () => {
