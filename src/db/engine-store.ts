@@ -102,6 +102,28 @@ export async function withTx<T>(pool: pg.Pool, fn: (c: Client) => Promise<T>): P
   }
 }
 
+// Connections lent by withStatement: their one statement commits on its own.
+const singleStatement = new WeakMap<object, { used: boolean }>()
+
+/**
+ * Runs `fn` on a connection outside a transaction, for a commit that is one guarded history
+ * append (see AppendOptions.guard) with its projection inside: Postgres applies a statement
+ * atomically, so the begin and commit round trips are saved. An append that would need a second
+ * statement throws SpeculationFailed before writing anything; the caller then takes withTx.
+ */
+export async function withStatement<T>(pool: pg.Pool, fn: (c: Client) => Promise<T>): Promise<T> {
+  const client = await pool.connect()
+  openTransactions.set(client, new Map())
+  singleStatement.set(client, { used: false })
+  try {
+    return await fn(client)
+  } finally {
+    openTransactions.delete(client)
+    singleStatement.delete(client)
+    client.release()
+  }
+}
+
 // `for no key update`: writers of a run serialise on its row, but the key-share locks that
 // foreign-key checks take (history, tasks and children referencing the run) do not conflict
 // with it; plain `for update` made closing children deadlock against each other.
@@ -206,6 +228,13 @@ export async function appendEvents(c: Client, run: RunRow, events: NewEvent[], o
   const more = opts.with?.(param, gate)
   const projected = [...(pending.get(run.id)?.events ?? []), ...events.map((e, i) => ({ seq: first + i, type: e.type, payload: e.payload }))]
   const projection = opts.project ? inlineProjection(run, projected, param, gate) : null
+  const single = singleStatement.get(c)
+  if (single) {
+    if (single.used) throw new Error('a one-statement commit tried a second statement')
+    // Unguarded, or its trace would need statements of its own: not a one-statement commit.
+    if (!guard || !projection) throw new SpeculationFailed()
+    single.used = true
+  }
   const returning = ['true as applied', wake || unwake ? '(select count(*) from j) as jobs' : '', more?.returning ?? '', projection?.returning ?? ''].filter(Boolean)
   const ctes = [more?.ctes, projection?.ctes].filter(Boolean).map((x) => `, ${x}`).join('')
   const text = `with ${guardCtes}h as (insert into engine.history (project_id, run_id, sequence_no, event_type, payload, created_at) ${rowsSql} returning 1)${job}${ctes}

@@ -1,5 +1,5 @@
 import type pg from 'pg'
-import { activityTask, appendEvents, prepared, enqueueTimerJob, lockRun, SpeculationFailed, wakeRun, withTx, type AppendOptions, type Client, type NewEvent, type RunRow } from '../db/engine-store.js'
+import { activityTask, appendEvents, prepared, enqueueTimerJob, lockRun, SpeculationFailed, wakeRun, withStatement, withTx, type AppendOptions, type Client, type NewEvent, type RunRow } from '../db/engine-store.js'
 import { completedEvent, completeFenced, completeTaskSql, TASK_COLUMNS, type ClaimedTask, type Fence, type RecordResult } from './activities.js'
 import { closeRun, createRunWithInstance, requestCancelLocked } from './lifecycle.js'
 import { resolveRetry } from './retry.js'
@@ -37,17 +37,33 @@ export interface FoldedCompletion {
 }
 
 export async function commitDecision(pool: pg.Pool, runId: string, seenVersion: number, d: Decision, eager?: EagerClaim, fold?: FoldedCompletion): Promise<CommitResult> {
+  // The usual step: believe the run is where this execution left it, and let the history append
+  // itself lock the run, check that, fence and complete the task, and write the rest. If the run
+  // moved on, nothing was written and the checked path below takes over. When that append is all
+  // the commit holds, it runs on its own, without begin and commit.
+  const speculate = (c: Client) => {
+    const { run, task, fence, output, createdAt } = fold!
+    const believed: RunRow = { ...run!, status: 'waiting', last_seq: d.lastSeq - 1, activation_version: seenVersion }
+    // A run that ends in one statement must have no open children (their close policy is more statements).
+    const noOpenChildren = d.outcome ? ` and not exists (select 1 from engine.runs k where k.parent_run_id = g0.id and k.status in ('queued', 'running', 'waiting', 'suspended', 'quarantined'))` : ''
+    return commitLocked(c, believed, d, [completedEvent(task, output, createdAt)], eager, {
+      check: (p) => `g0.activation_version = ${p(seenVersion)}::int${noOpenChildren}`,
+      also: (p, condition) => completeTaskSql(p, fence, output, 'g0', condition),
+    })
+  }
+  let speculated = false
+  if (fold?.run && fitsOneStatement(d, fold.run)) {
+    speculated = true
+    try {
+      return await withStatement(pool, speculate)
+    } catch (err) {
+      if (!(err instanceof SpeculationFailed)) throw err
+    }
+  }
   return withTx(pool, async (c) => {
-    if (fold?.run) {
-      // The usual step: believe the run is where this execution left it, and let the history
-      // append itself lock the run, check that, fence and complete the task, and write the rest.
-      // If the run moved on, nothing was written and the checked path below takes over.
-      const believed: RunRow = { ...fold.run, status: 'waiting', last_seq: d.lastSeq - 1, activation_version: seenVersion }
+    if (fold?.run && !speculated) {
       try {
-        return await commitLocked(c, believed, d, [completedEvent(fold.task, fold.output, fold.createdAt)], eager, {
-          check: (p) => `g0.activation_version = ${p(seenVersion)}::int`,
-          also: (p, condition) => completeTaskSql(p, fold.fence, fold.output, 'g0', condition),
-        })
+        return await speculate(c)
       } catch (err) {
         if (!(err instanceof SpeculationFailed)) throw err
       }
@@ -71,6 +87,17 @@ export async function commitDecision(pool: pg.Pool, runId: string, seenVersion: 
     }
     return commitLocked(c, run, d, prefix, eager)
   })
+}
+
+/**
+ * Whether a folded decision commits as its guarded history append alone: a step that only asks
+ * for activities (their tasks ride in the append), or an end that needs nothing after it (no
+ * parent to notify, no next run; open children are ruled out by the guard).
+ */
+function fitsOneStatement(d: Decision, run: RunRow): boolean {
+  if (d.divergence || d.consumedSignals.length || d.cancelledCommands.length) return false
+  if (d.outcome) return d.commands.length === 0 && d.outcome.kind !== 'continued_as_new' && !run.parent_run_id
+  return d.commands.some((cmd) => cmd.kind === 'activity') && d.commands.every((cmd) => cmd.kind === 'activity' || cmd.kind === 'side_effect')
 }
 
 /**

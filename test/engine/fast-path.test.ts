@@ -38,6 +38,17 @@ const gate = defineActivity('fast.gate', async () => {
   await new Promise<void>((resolve) => (release = resolve))
   return 'opened'
 })
+const lingering = defineWorkflow({ name: 'fast-lingering-child', version: '1' }, async (ctx) => {
+  await ctx.sleep('1h')
+  return 'woke'
+})
+// Ends with its child still running: the child's close policy (cancel) must be applied.
+const leavesChild = defineWorkflow({ name: 'fast-leaves-child', version: '1' }, async (ctx) => {
+  void ctx.child(lingering, null).catch(() => {})
+  // (The step right after a child starts is not folded: the child's start is news to the execution.)
+  await ctx.activity(double, 1)
+  return ctx.activity(double, 21)
+})
 const gateOnly = defineWorkflow({ name: 'fast-gate-only', version: '1' }, async (ctx) => ctx.activity(gate, null))
 const gateAndSignal = defineWorkflow({ name: 'fast-gate-signal', version: '1' }, async (ctx) => {
   const [opened, note] = await Promise.all([ctx.activity(gate, null), ctx.signal<string>('note')])
@@ -72,7 +83,7 @@ describe('engine fast path: one transaction per step', () => {
     t = await createTestDatabase()
     projectId = (await createProject(t.db, 'fast-path')).id
     const logger = createLogger({ level: 'info', format: 'json', stream: new Writable({ write: (chunk, _enc, done) => (logs.push(String(chunk)), done()) }) })
-    worker = await startEngineWorker({ pool: t.pool, registry: new Registry([double, chain, unordered, perKey, gate, gateOnly, gateAndSignal, signalStep]), logger, pollInterval: 300 })
+    worker = await startEngineWorker({ pool: t.pool, registry: new Registry([double, chain, unordered, perKey, gate, gateOnly, gateAndSignal, signalStep, lingering, leavesChild]), logger, pollInterval: 300 })
   })
   after(async () => {
     await worker?.stop()
@@ -159,6 +170,15 @@ describe('engine fast path: one transaction per step', () => {
     assert.ok(tries >= 2, 'the fault fired, and a later commit went through')
     await assertHistoryContiguous(t.pool)
     await assertOneOutcomePerActivity(t.pool)
+  })
+
+  it('a run that ends with a child still open ends through the checked path, which applies the close policy', async () => {
+    const { run_id } = await worker.start(req('fast-leaves-child', null))
+    assert.equal((await waitForStatus(t.pool, run_id, 'completed')).result, 42)
+    // The end was speculated as one statement, refused there (an open child), and committed checked.
+    assert.deepEqual((await commitGroups(run_id)).at(-1), ['activity.completed', 'workflow.completed'])
+    const { rows } = await t.pool.query(`select id from engine.runs where parent_run_id = $1`, [run_id])
+    await waitForStatus(t.pool, rows[0].id, 'cancelled')
   })
 
   it('a completion whose task was taken away meanwhile writes nothing on the one-statement path', async () => {
