@@ -6,6 +6,7 @@
 //   2. throughput: N workflows × 3 activities, all started at once → workflows/s and steps/s
 //   3. latency: sequential 1-activity workflows, start call → the worker's commit of the end
 //      (the same span DBOS's start → result covers), p50/p99
+//      (2 and 3 run in BENCH_ROUNDS rounds, alternating with DBOS's, and report medians)
 //   4. signal → completion of a workflow blocked on ctx.signal, p50/p99
 //   5. timer lateness: fired_at − due_at for 1 s sleeps, p50/p99
 // Uses DATABASE_URL's cluster when set, else an embedded Postgres (scripts/harness.ts).
@@ -23,13 +24,15 @@ import { freshDatabase } from './harness.js'
 
 const WORKFLOWS = Number(process.env.BENCH_WORKFLOWS ?? 300)
 const SEQUENTIAL = Number(process.env.BENCH_SEQUENTIAL ?? 100)
-// Unmeasured runs before each latency loop (engine and DBOS alike): connections, plan caches, JIT.
+// Unmeasured runs before the latency rounds (engine and DBOS alike): connections, plan caches, JIT.
 const WARMUP = Number(process.env.BENCH_WARMUP ?? 30)
 const SIGNALS = Number(process.env.BENCH_SIGNALS ?? 50)
 const TIMERS = Number(process.env.BENCH_TIMERS ?? 40)
 const RAW_JOBS = Number(process.env.BENCH_RAW_JOBS ?? 3000)
 const RUN_DBOS = process.env.BENCH_DBOS !== '0'
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 10)
+// Throughput and latency are measured in this many alternating engine/DBOS rounds.
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5)
 
 const noop = defineActivity('bench.noop', async (n: number) => n)
 const threeSteps = defineWorkflow({ name: 'bench-three', version: '1' }, async (ctx, n: number) => {
@@ -93,8 +96,15 @@ async function rawGraphile(pool: pg.Pool): Promise<{ jobsPerSec: number; latency
   }
 }
 
-/** DBOS Transact on the same Postgres, same shapes: N × 3 trivial steps at once, then sequential 1-step workflows. */
-async function dbosBench(adminUrl: string, admin: pg.Client): Promise<{ wfPerSec: number; oneMs: number[] }> {
+/** A system under test: one throughput round (N × 3 steps at once → workflows/s) and one latency round (sequential 1-step runs → ms each). */
+interface Contender {
+  throughput(): Promise<number>
+  latency(count: number): Promise<number[]>
+  stop(): Promise<void>
+}
+
+/** DBOS Transact on its own system database on the same Postgres, running the same shapes. */
+async function launchDbos(adminUrl: string, admin: pg.Client): Promise<Contender> {
   const { DBOS } = await import('@dbos-inc/dbos-sdk')
   const dbName = `continua_bench_dbos_${process.pid}`
   await admin.query(`drop database if exists ${dbName}`)
@@ -109,23 +119,31 @@ async function dbosBench(adminUrl: string, admin: pg.Client): Promise<{ wfPerSec
   const one = DBOS.registerWorkflow(async (n: number) => DBOS.runStep(() => step(n), { name: 'noop' }), { name: 'bench-one' })
   DBOS.setConfig({ name: 'continua-bench', systemDatabaseUrl: url.toString(), logLevel: 'error' } as Parameters<typeof DBOS.setConfig>[0])
   await DBOS.launch()
-  try {
-    const t0 = performance.now()
-    const handles = await Promise.all(Array.from({ length: WORKFLOWS }, (_, i) => DBOS.startWorkflow(three)(i)))
-    await Promise.all(handles.map((h) => h.getResult()))
-    const wfPerSec = WORKFLOWS / ((performance.now() - t0) / 1000)
-    const oneMs: number[] = []
-    for (let i = 0; i < WARMUP + SEQUENTIAL; i++) {
-      const s = performance.now()
-      await one(i)
-      if (i >= WARMUP) oneMs.push(performance.now() - s)
-    }
-    return { wfPerSec, oneMs }
-  } finally {
-    await DBOS.shutdown()
-    await admin.query(`drop database if exists ${dbName} with (force)`).catch(() => {})
+  return {
+    async throughput() {
+      const t0 = performance.now()
+      const handles = await Promise.all(Array.from({ length: WORKFLOWS }, (_, i) => DBOS.startWorkflow(three)(i)))
+      await Promise.all(handles.map((h) => h.getResult()))
+      return WORKFLOWS / ((performance.now() - t0) / 1000)
+    },
+    async latency(count) {
+      const ms: number[] = []
+      for (let i = 0; i < count; i++) {
+        const s = performance.now()
+        await one(i)
+        ms.push(performance.now() - s)
+      }
+      return ms
+    },
+    async stop() {
+      await DBOS.shutdown()
+      await admin.query(`drop database if exists ${dbName} with (force)`).catch(() => {})
+    },
   }
 }
+
+const median = (values: number[]) => pct(values, 50)
+const ratio = (a: number, b: number) => `${(a / b).toFixed(2)}×`
 
 async function main() {
   const h = await freshDatabase('bench_engine', { poolSize: Number(process.env.BENCH_POOL ?? 20) })
@@ -138,7 +156,6 @@ async function main() {
     const rawP50 = pct(raw.latency, 50)
     const rawP99 = pct(raw.latency, 99)
 
-    const results = { wfPerSec: NaN, oneP50: NaN, oneP99: NaN }
     // When this process committed each run's end (a run can end before its start call returns).
     const endedAt = new Map<string, number>()
     let onEnd = () => {}
@@ -153,26 +170,53 @@ async function main() {
       concurrency: CONCURRENCY,
       pollInterval: 1000,
     })
+    const dbos = RUN_DBOS ? await launchDbos(adminUrl, admin) : undefined
     try {
       let n = 0
       const start = (name: string, input: unknown) => worker.start({ projectId, instanceKey: `b-${++n}`, definitionName: name, definitionVersion: '1', input })
-
-      // 2. throughput
-      const t0 = performance.now()
-      const started = await Promise.all(Array.from({ length: WORKFLOWS }, (_, i) => start('bench-three', i)))
-      await waitUntil(pool, `select count(*) filter (where status = 'completed') = $1 as done from engine.runs where definition_name = 'bench-three'`, [WORKFLOWS])
-      const secs = (performance.now() - t0) / 1000
-      const wfPerSec = started.length / secs
-
-      // 3. sequential 1-activity latency: start call → the commit that ends the run, in this process
-      const oneMs: number[] = []
-      for (let i = 0; i < WARMUP + SEQUENTIAL; i++) {
-        const t = performance.now()
-        const { run_id } = await start('bench-one', i)
-        while (!endedAt.has(run_id)) await new Promise<void>((resolve) => (onEnd = resolve))
-        if (i >= WARMUP) oneMs.push(endedAt.get(run_id)! - t)
+      const ended = async (runIds: string[]) => {
+        while (!runIds.every((id) => endedAt.has(id))) await new Promise<void>((resolve) => (onEnd = resolve))
       }
-      Object.assign(results, { wfPerSec, oneP50: pct(oneMs, 50), oneP99: pct(oneMs, 99) })
+      const engine: Contender = {
+        // N runs at once, until this worker has committed the end of every one of them.
+        async throughput() {
+          const t0 = performance.now()
+          const started = await Promise.all(Array.from({ length: WORKFLOWS }, (_, i) => start('bench-three', i)))
+          await ended(started.map((r) => r.run_id))
+          return WORKFLOWS / ((performance.now() - t0) / 1000)
+        },
+        // Start call → the commit that ends the run, in this process.
+        async latency(count) {
+          const ms: number[] = []
+          for (let i = 0; i < count; i++) {
+            const t = performance.now()
+            const { run_id } = await start('bench-one', i)
+            await ended([run_id])
+            ms.push(endedAt.get(run_id)! - t)
+          }
+          return ms
+        },
+        stop: () => worker.stop(),
+      }
+
+      // 2–3. Throughput and latency in alternating rounds, engine then DBOS, so both see the same
+      // machine: on a shared VM its speed drifts within a run, and a ratio of figures taken minutes
+      // apart measures the drift as much as the systems.
+      // Unmeasured: one throughput round and WARMUP runs each (connections, prepared plans, JIT).
+      await engine.throughput()
+      await dbos?.throughput()
+      await engine.latency(WARMUP)
+      await dbos?.latency(WARMUP)
+      const rounds: Array<{ engineWf: number; dbosWf: number; engineMs: number[]; dbosMs: number[] }> = []
+      for (let r = 0; r < ROUNDS; r++) {
+        const engineWf = await engine.throughput()
+        const dbosWf = (await dbos?.throughput()) ?? NaN
+        const engineMs = await engine.latency(SEQUENTIAL)
+        const dbosMs = (await dbos?.latency(SEQUENTIAL)) ?? []
+        rounds.push({ engineWf, dbosWf, engineMs, dbosMs })
+      }
+      const engineWf = median(rounds.map((r) => r.engineWf))
+      const oneMs = rounds.flatMap((r) => r.engineMs)
 
       // 4. signal → completion
       const signalMs: number[] = []
@@ -198,28 +242,40 @@ async function main() {
       console.log('')
       console.log(`raw graphile-worker (concurrency ${CONCURRENCY}): ${f1(raw.jobsPerSec)} no-op jobs/s; add → run p50 ${f1(rawP50)} ms, p99 ${f1(rawP99)} ms`)
       console.log('')
-      console.log('figure                                   engine            ratio to raw graphile-worker')
-      console.log(`workflows/s (3 activities, ${WORKFLOWS} at once)   ${f1(wfPerSec).padStart(8)}          ${(wfPerSec / raw.jobsPerSec).toFixed(3)} of jobs/s`)
-      console.log(`activity steps/s                         ${f1(wfPerSec * 3).padStart(8)}          ${((wfPerSec * 3) / raw.jobsPerSec).toFixed(3)} of jobs/s`)
+      console.log(`engine (median of ${ROUNDS} rounds; latency percentiles over all ${oneMs.length} runs)   ratio to raw graphile-worker`)
+      console.log(`workflows/s (3 activities, ${WORKFLOWS} at once)   ${f1(engineWf).padStart(8)}          ${(engineWf / raw.jobsPerSec).toFixed(3)} of jobs/s`)
+      console.log(`activity steps/s                         ${f1(engineWf * 3).padStart(8)}          ${((engineWf * 3) / raw.jobsPerSec).toFixed(3)} of jobs/s`)
       console.log(`1-activity start→complete p50 (ms)       ${f1(pct(oneMs, 50)).padStart(8)}          ${(pct(oneMs, 50) / rawP50).toFixed(1)}× one job's latency`)
       console.log(`1-activity start→complete p99 (ms)       ${f1(pct(oneMs, 99)).padStart(8)}          ${(pct(oneMs, 99) / rawP99).toFixed(1)}× one job's latency`)
       console.log(`signal→complete p50 / p99 (ms)           ${f1(pct(signalMs, 50))} / ${f1(pct(signalMs, 99))}`)
       console.log(`timer lateness p50 / p99 (ms, 1 s sleep) ${f1(pct(lateMs, 50))} / ${f1(pct(lateMs, 99))}`)
-    } finally {
-      await worker.stop()
-    }
 
-    if (RUN_DBOS) {
-      const d = await dbosBench(adminUrl, admin)
-      const dP50 = pct(d.oneMs, 50)
-      const dP99 = pct(d.oneMs, 99)
-      console.log('')
-      console.log(`DBOS Transact (same Postgres, same shapes; 1-step latency is start call → result, as the engine's)`)
-      console.log('figure                                   DBOS          engine ÷ DBOS   DBOS ratio to raw graphile-worker')
-      console.log(`workflows/s (3 steps, ${WORKFLOWS} at once)        ${f1(d.wfPerSec).padStart(8)}      ${(results.wfPerSec / d.wfPerSec).toFixed(2).padStart(8)}×      ${(d.wfPerSec / raw.jobsPerSec).toFixed(3)} of jobs/s`)
-      console.log(`steps/s                                  ${f1(d.wfPerSec * 3).padStart(8)}      ${(results.wfPerSec / d.wfPerSec).toFixed(2).padStart(8)}×      ${((d.wfPerSec * 3) / raw.jobsPerSec).toFixed(3)} of jobs/s`)
-      console.log(`1-step start→result p50 (ms)             ${f1(dP50).padStart(8)}      ${(results.oneP50 / dP50).toFixed(2).padStart(8)}×      ${(dP50 / rawP50).toFixed(1)}× one job's latency`)
-      console.log(`1-step start→result p99 (ms)             ${f1(dP99).padStart(8)}      ${(results.oneP99 / dP99).toFixed(2).padStart(8)}×      ${(dP99 / rawP99).toFixed(1)}× one job's latency`)
+      if (dbos) {
+        const dbosMs = rounds.flatMap((r) => r.dbosMs)
+        console.log('')
+        console.log(`DBOS Transact, alternating rounds with the engine (same Postgres, same shapes; 1-step latency is start call → result, as the engine's)`)
+        console.log('round   engine steps/s   DBOS steps/s   engine ÷ DBOS   engine p50   DBOS p50   engine ÷ DBOS')
+        rounds.forEach((r, i) => {
+          const eP50 = pct(r.engineMs, 50)
+          const dP50 = pct(r.dbosMs, 50)
+          console.log(`${String(i + 1).padStart(5)}   ${f1(r.engineWf * 3).padStart(14)}   ${f1(r.dbosWf * 3).padStart(12)}   ${ratio(r.engineWf, r.dbosWf).padStart(13)}   ${f1(eP50).padStart(7)} ms   ${f1(dP50).padStart(5)} ms   ${ratio(eP50, dP50).padStart(13)}`)
+        })
+        const tputRatio = median(rounds.map((r) => r.engineWf / r.dbosWf))
+        const p50Ratio = median(rounds.map((r) => pct(r.engineMs, 50) / pct(r.dbosMs, 50)))
+        console.log(`median                                                  ${tputRatio.toFixed(2)}×                                   ${p50Ratio.toFixed(2)}×`)
+        console.log('')
+        // Ratios: throughput and p50 are the medians of the rounds' ratios; p99 pools every run.
+        console.log('figure                                   DBOS          engine ÷ DBOS   DBOS ratio to raw graphile-worker')
+        const dbosWf = median(rounds.map((r) => r.dbosWf))
+        const dP50 = pct(dbosMs, 50)
+        const dP99 = pct(dbosMs, 99)
+        console.log(`steps/s (median round)                   ${f1(dbosWf * 3).padStart(8)}      ${`${tputRatio.toFixed(2)}×`.padStart(8)}       ${((dbosWf * 3) / raw.jobsPerSec).toFixed(3)} of jobs/s`)
+        console.log(`1-step start→result p50 (ms, all runs)   ${f1(dP50).padStart(8)}      ${`${p50Ratio.toFixed(2)}×`.padStart(8)}       ${(dP50 / rawP50).toFixed(1)}× one job's latency`)
+        console.log(`1-step start→result p99 (ms, all runs)   ${f1(dP99).padStart(8)}      ${ratio(pct(oneMs, 99), dP99).padStart(8)}       ${(dP99 / rawP99).toFixed(1)}× one job's latency`)
+      }
+    } finally {
+      await dbos?.stop()
+      await worker.stop()
     }
   } finally {
     await h.close()
