@@ -155,7 +155,7 @@ export async function commitLocked(c: Client, run: RunRow, d: Decision, prefix: 
   // How far the execution has now seen: through its own new events if nothing arrived while
   // it ran; otherwise only what it read (what arrived is news to it, and its own events that
   // follow are re-read harmlessly). Outcomes appended below (a child that failed to start) are news.
-  const ownLastSeq = wakeNow ? d.lastSeq : run.last_seq
+  const seenThroughAppend = wakeNow ? d.lastSeq : run.last_seq
 
   const timers: Array<{ id: string; dueAt: Date }> = []
   let wake = wakeNow
@@ -170,6 +170,10 @@ export async function commitLocked(c: Client, run: RunRow, d: Decision, prefix: 
     await c.query(`update engine.signals set status = 'consumed' where run_id = $1 and id = any($2::bigint[]) and status = 'pending'`, [run.id, d.consumedSignals])
   }
   if (d.cancelledCommands.length) await cancelCommands(c, run, d.cancelledCommands)
+  // A child's start (child_workflow.started) is no news: the execution waits for the child's end
+  // and ignores its start, so with nothing else new it has seen everything, and the next
+  // completion can be folded.
+  const ownLastSeq = wake ? seenThroughAppend : run.last_seq
 
   if (d.outcome) {
     await closeRun(c, run, d.outcome, { bumpVersion: true })
