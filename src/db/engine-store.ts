@@ -137,10 +137,7 @@ export async function getRun(c: pg.Pool | Client, runId: string): Promise<RunRow
   return rows[0]
 }
 
-/**
- * Appends events after the run's last sequence number. The caller holds the run's row lock
- * (lockRun), which is what makes the numbering gap-free and unique.
- */
+/** How appendEvents writes, beyond the events themselves. */
 export interface AppendOptions {
   /**
    * Extra assignments for the same `update engine.runs` statement that moves last_seq, so a
@@ -184,6 +181,12 @@ export class SpeculationFailed extends Error {
   }
 }
 
+/**
+ * Appends events after the run's last sequence number, in one statement with whatever `opts`
+ * adds. The run's row lock is what makes the numbering gap-free and unique: the caller holds it
+ * (lockRun), or passes `guard`, whose statement takes it first. Returns the statement's
+ * `returning` row.
+ */
 export async function appendEvents(c: Client, run: RunRow, events: NewEvent[], opts: AppendOptions = {}): Promise<Record<string, unknown> | undefined> {
   if (events.length === 0) return undefined
   const pending = openTransactions.get(c)
