@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto'
 import type pg from 'pg'
 import { flushProjection, inlineProjection } from '../engine/projection.js'
+import { noticeChanges, type ChangeNotice } from './change-notices.js'
 
 // Low-level engine store: transactions, the run row lock, history appends and job enqueueing.
 // Jobs are enqueued with graphile_worker.add_job inside the same transaction as the state change
@@ -75,21 +76,27 @@ export const runColumns = (alias?: string) => RUN_COLUMNS.map((k) => (alias ? `$
 
 type PendingProjection = Map<string, { run: RunRow; events: Array<{ seq: number; type: string; payload: Record<string, unknown> }> }>
 
-// History appended in each open transaction, projected into the trace tables just before commit.
-const openTransactions = new WeakMap<object, PendingProjection>()
+// Per open transaction: history appended and not yet projected into the trace tables (that
+// happens just before commit), and the changes to announce once it has committed.
+interface OpenTransaction {
+  pending: PendingProjection
+  changes: ChangeNotice[]
+}
+const openTransactions = new WeakMap<object, OpenTransaction>()
 
 /** Runs `fn` in a transaction, retrying on deadlock or serialization failure. */
 export async function withTx<T>(pool: pg.Pool, fn: (c: Client) => Promise<T>): Promise<T> {
   for (let attempt = 1; ; attempt++) {
     const client = await pool.connect()
-    const pending: PendingProjection = new Map()
-    openTransactions.set(client, pending)
+    const tx: OpenTransaction = { pending: new Map(), changes: [] }
+    openTransactions.set(client, tx)
     try {
       await client.query('begin')
       const result = await fn(client)
       // Invariant 5: the trace tables move in the same transaction as the history they mirror.
-      if (pending.size) await flushProjection(client, pending)
+      if (tx.pending.size) tx.changes.push(...(await flushProjection(client, tx.pending)))
       await client.query('commit')
+      noticeChanges(pool, tx.changes)
       return result
     } catch (err) {
       await client.query('rollback').catch(() => {})
@@ -113,10 +120,13 @@ const singleStatement = new WeakMap<object, { used: boolean }>()
  */
 export async function withStatement<T>(pool: pg.Pool, fn: (c: Client) => Promise<T>): Promise<T> {
   const client = await pool.connect()
-  openTransactions.set(client, new Map())
+  const tx: OpenTransaction = { pending: new Map(), changes: [] }
+  openTransactions.set(client, tx)
   singleStatement.set(client, { used: false })
   try {
-    return await fn(client)
+    const result = await fn(client)
+    noticeChanges(pool, tx.changes)
+    return result
   } finally {
     openTransactions.delete(client)
     singleStatement.delete(client)
@@ -189,8 +199,9 @@ export class SpeculationFailed extends Error {
  */
 export async function appendEvents(c: Client, run: RunRow, events: NewEvent[], opts: AppendOptions = {}): Promise<Record<string, unknown> | undefined> {
   if (events.length === 0) return undefined
-  const pending = openTransactions.get(c)
-  if (!pending) throw new Error('appendEvents must run inside withTx')
+  const tx = openTransactions.get(c)
+  if (!tx) throw new Error('appendEvents must run inside withTx')
+  const pending = tx.pending
   const first = run.last_seq + 1
   const params: unknown[] = [run.project_id, run.id]
   const param = (value: unknown) => {
@@ -249,8 +260,10 @@ export async function appendEvents(c: Client, run: RunRow, events: NewEvent[], o
     throw new Error(`run ${run.id} not found while appending its history`)
   }
   run.last_seq += events.length
-  if (projection) pending.delete(run.id)
-  else pending.set(run.id, { run, events: projected })
+  if (projection) {
+    pending.delete(run.id)
+    if (rows[0].change) tx.changes.push(rows[0].change as ChangeNotice)
+  } else pending.set(run.id, { run, events: projected })
   return rows[0]
 }
 

@@ -1,5 +1,6 @@
 import { sql, type Transaction } from 'kysely'
 import type { EventRec, SessionRec, SpanRec, TraceRec } from '../ingest/prepare.js'
+import { CHANGES_CHANNEL, noticePayloads } from '../observe/change-feed.js'
 import type { DB } from './schema.js'
 
 // The set-based writes of one ingest batch. Every function is one statement over a whole row set
@@ -10,7 +11,6 @@ import type { DB } from './schema.js'
 type Trx = Transaction<DB>
 
 export const ROLLUP_TASK = 'continua.trace.rollup'
-export const CHANGES_CHANNEL = 'continua_changes'
 
 export async function upsertSessions(trx: Trx, projectId: string, rows: SessionRec[]): Promise<void> {
   if (rows.length === 0) return
@@ -273,21 +273,13 @@ export async function enqueueRollupsAndNotify(trx: Trx, projectId: string, trace
                    10, 'trace_rollup:' || t, null, null)::graphile_worker.job_spec
         from unnest(${sorted}::uuid[]) as t order by t
       ), true)) as jobs,
-      (select count(pg_notify(${CHANGES_CHANNEL}, p)) from unnest(${notificationPayloads(projectId, sorted, maxSeq)}::text[]) as p) as notified
+      (select count(pg_notify(${CHANGES_CHANNEL}, p)) from unnest(${noticePayloads(projectId, sorted, maxSeq)}::text[]) as p) as notified
   `.execute(trx)
 }
 
 /** Tells listeners (SSE) which traces changed; delivered on commit. */
 export async function notifyChanges(trx: Trx, projectId: string, traceUuids: string[], maxSeq: number): Promise<void> {
-  const payloads = notificationPayloads(projectId, [...new Set(traceUuids)].sort(), maxSeq)
+  const payloads = noticePayloads(projectId, [...new Set(traceUuids)].sort(), maxSeq)
   await sql`select pg_notify(${CHANGES_CHANNEL}, p) from unnest(${payloads}::text[]) as p`.execute(trx)
 }
 
-function notificationPayloads(projectId: string, sorted: string[], maxSeq: number): string[] {
-  const CHUNK = 150 // keeps each payload well under Postgres's 8000-byte limit
-  const payloads: string[] = []
-  for (let i = 0; i < Math.max(sorted.length, 1); i += CHUNK) {
-    payloads.push(JSON.stringify({ p: projectId, t: sorted.slice(i, i + CHUNK), s: maxSeq }))
-  }
-  return payloads
-}

@@ -1,4 +1,5 @@
 import type pg from 'pg'
+import type { ChangeNotice } from '../db/change-notices.js'
 import { prepared, type RunRow } from '../db/engine-store.js'
 
 // Every run is also a trace. History events are mirrored into traces / spans / span_events in
@@ -7,8 +8,6 @@ import { prepared, type RunRow } from '../db/engine-store.js'
 //   span   `engine:root:<run>`                  the run (type chain)
 //   span   `engine:activity:<run>:<key>:<n>`    one per activity attempt, so retries are visible
 //   events on the root span for waits, signals, decisions and everything else.
-
-const CHANGES_CHANNEL = 'continua_changes'
 
 const pq = <R extends pg.QueryResultRow = pg.QueryResultRow>(c: pg.PoolClient, text: string, values: unknown[]) => c.query<R>(prepared(text, values))
 
@@ -45,8 +44,13 @@ const activitySpan = (runId: string, key: unknown, attempt: number) => `engine:a
  * statement of each run is a prepared statement: planning it on every call cost more than the
  * extra round trip to COMMIT that preparing it needs.
  */
-export async function flushProjection(c: pg.PoolClient, pending: Map<string, { run: RunRow; events: Projected[] }>): Promise<void> {
-  for (const { run, events } of pending.values()) await projectEvents(c, run, events)
+export async function flushProjection(c: pg.PoolClient, pending: Map<string, { run: RunRow; events: Projected[] }>): Promise<ChangeNotice[]> {
+  const changes: ChangeNotice[] = []
+  for (const { run, events } of pending.values()) {
+    const change = await projectEvents(c, run, events)
+    if (change) changes.push(change)
+  }
+  return changes
 }
 
 // Rows written before the change number is known carry this placeholder; the last statement of
@@ -64,14 +68,15 @@ interface ProjectionPlan {
   terminal: boolean
 }
 
-async function projectEvents(c: pg.PoolClient, run: RunRow, events: Projected[]): Promise<void> {
+async function projectEvents(c: pg.PoolClient, run: RunRow, events: Projected[]): Promise<ChangeNotice | null> {
   const plan = planProjection(run, events)
   for (const write of plan.direct) await write(c)
   const final = finalStatement(plan.final)
-  await pq(c, final.text, final.values)
+  const { rows } = await pq<{ change: ChangeNotice | null }>(c, final.text, final.values)
   // A run's trace gets its totals when it ends, in the same transaction (ingested traces get
   // them from the rollup job; an engine trace's totals only change here).
   if (plan.terminal && !plan.final.end) await pq(c, ROLLUP_SQL, [run.id])
+  return rows[0]?.change ?? null
 }
 
 /**
@@ -84,7 +89,7 @@ export function inlineProjection(run: RunRow, events: Projected[], param: (value
   // A gated statement (a speculative commit) never opens a trace: keep that path simple.
   if (gate !== 'true' && plan.final.open) return null
   const parts = finalCtes(plan.final, param, gate)
-  return { ctes: parts.ctes.join(',\n     '), returning: parts.notify }
+  return { ctes: parts.ctes.join(',\n     '), returning: parts.change }
 }
 
 function planProjection(run: RunRow, events: Projected[]): ProjectionPlan {
@@ -226,15 +231,15 @@ function finalStatement(f: FinalParts): { text: string; values: unknown[] } {
     values.push(value)
     return `$${values.length}`
   }
-  const { ctes, counts, notify } = finalCtes(f, p)
-  return { text: `with ${ctes.join(',\n     ')}\n     select ${[...counts, notify].join(', ')}`, values }
+  const { ctes, counts, change } = finalCtes(f, p)
+  return { text: `with ${ctes.join(',\n     ')}\n     select ${[...counts, change].join(', ')}`, values }
 }
 
 /**
  * The final statement's CTEs, with `p` binding values (so another statement can hold them). Every
  * write reads `n`, the change number, which is taken only when `gate` (SQL) holds.
  */
-function finalCtes(f: FinalParts, p: (value: unknown) => string, gate = 'true'): { ctes: string[]; counts: string[]; notify: string } {
+function finalCtes(f: FinalParts, p: (value: unknown) => string, gate = 'true'): { ctes: string[]; counts: string[]; change: string } {
   const project = p(f.run.project_id)
   const trace = p(traceIdOf(f.run.id))
   const ctes = [
@@ -334,8 +339,9 @@ function finalCtes(f: FinalParts, p: (value: unknown) => string, gate = 'true'):
   } else if (f.direct) {
     part('upd', `update traces tr set change_seq = n.last_seq, updated_at = now() from t, n where tr.id = t.id and tr.change_seq = ${PENDING_CHANGE} returning 1`)
   }
-  const notify = `(select count(pg_notify(${p(CHANGES_CHANNEL)}, json_build_object('p', ${project}::text, 't', json_build_array(t.id), 's', n.last_seq)::text)) from t, n) as notified`
-  return { ctes, counts, notify }
+  // What changed, for the notice sent after commit (db/change-notices.ts); null when gated out.
+  const change = `(select json_build_object('p', ${project}::text, 't', t.id, 's', n.last_seq) from t, n) as change`
+  return { ctes, counts, change }
 }
 
 /**

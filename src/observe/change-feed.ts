@@ -25,6 +25,16 @@ interface Subscription {
   listener: Listener
 }
 
+/** Notice payloads naming these traces (sorted), chunked to stay well under Postgres's 8000-byte limit. */
+export function noticePayloads(projectId: string, traceIds: string[], maxSeq: number): string[] {
+  const CHUNK = 150
+  const payloads: string[] = []
+  for (let i = 0; i < Math.max(traceIds.length, 1); i += CHUNK) {
+    payloads.push(JSON.stringify({ p: projectId, t: traceIds.slice(i, i + CHUNK), s: maxSeq }))
+  }
+  return payloads
+}
+
 export function parseNotice(payload: string | undefined): ChangeNotice | undefined {
   if (!payload) return undefined
   try {

@@ -68,6 +68,39 @@ describe('read APIs over data written by ingestSync', () => {
     controller.abort()
   })
 
+  it('streams a write whose change notice never came, within the safety re-read', async () => {
+    // A trace written by SQL alone: no ingest, so no rollup job whose notice could wake the stream.
+    const { rows } = await t.pool.query(
+      `with c as (insert into trace_change_counters (project_id, trace_id, last_seq) values ($1, 'quiet-1', 1))
+       insert into traces (project_id, trace_id, name, status, start_time, change_seq) values ($1, 'quiet-1', 'quiet', 'running', now(), 1) returning id`,
+      [projectId],
+    )
+    const quiet = rows[0].id
+    const controller = new AbortController()
+    const res = await fetch(`${server.url}/api/traces/${quiet}/stream`, { headers: { 'x-api-key': key }, signal: controller.signal })
+    const reader = res.body!.getReader()
+    let text = ''
+    const readUntil = async (pattern: RegExp) => {
+      const deadline = Date.now() + 12_000
+      while (!pattern.test(text)) {
+        if (Date.now() > deadline) throw new Error(`timed out waiting for ${pattern}: ${text}`)
+        const { value, done } = await reader.read()
+        if (done) throw new Error('stream ended')
+        text += new TextDecoder().decode(value)
+      }
+    }
+    await readUntil(/event: ready/)
+    // As if the writer died between its commit and its notice: a row with a new change number, no NOTIFY.
+    await t.pool.query(
+      `with n as (update trace_change_counters set last_seq = last_seq + 1 where project_id = $1 and trace_id = 'quiet-1' returning last_seq)
+       insert into span_events (project_id, trace_id, span_id, event_type, message, change_seq)
+       select $1, $2::uuid, 'root', 'log', 'written without a notice', n.last_seq from n`,
+      [projectId, quiet],
+    )
+    await readUntil(/"message":"written without a notice"/)
+    controller.abort()
+  })
+
   it('the light span list carries the trace\'s change high-water mark, read with the spans', async () => {
     const light = await api(server.url, 'GET', `/api/traces/${traceUuid}/spans?include_payloads=false`, { headers: { 'x-api-key': key } })
     assert.equal(light.status, 200)
