@@ -38,21 +38,30 @@ describe('read APIs over data written by ingestSync', () => {
   const events = (after?: string, limit = 500) =>
     api(server.url, 'GET', `/api/traces/${traceUuid}/events?limit=${limit}${after ? `&after=${after}` : ''}`, { headers: { 'x-api-key': key } })
 
-  it('streams what a later ingest batch writes, with no manual notification', async () => {
+  /** Opens a trace's SSE stream; readUntil returns everything read once the pattern shows up. */
+  async function openStream(id: string) {
     const controller = new AbortController()
-    const res = await fetch(`${server.url}/api/traces/${traceUuid}/stream`, { headers: { 'x-api-key': key }, signal: controller.signal })
+    const res = await fetch(`${server.url}/api/traces/${id}/stream`, { headers: { 'x-api-key': key }, signal: controller.signal })
     const reader = res.body!.getReader()
     let text = ''
-    const readUntil = async (pattern: RegExp) => {
-      const deadline = Date.now() + 10_000
-      while (!pattern.test(text)) {
-        if (Date.now() > deadline) throw new Error(`timed out waiting for ${pattern}: ${text}`)
-        const { value, done } = await reader.read()
-        if (done) throw new Error('stream ended')
-        text += new TextDecoder().decode(value)
-      }
+    return {
+      async readUntil(pattern: RegExp, timeoutMs = 10_000): Promise<string> {
+        const deadline = Date.now() + timeoutMs
+        while (!pattern.test(text)) {
+          if (Date.now() > deadline) throw new Error(`timed out waiting for ${pattern}: ${text}`)
+          const { value, done } = await reader.read()
+          if (done) throw new Error('stream ended')
+          text += new TextDecoder().decode(value)
+        }
+        return text
+      },
+      close: () => controller.abort(),
     }
-    await readUntil(/event: ready/)
+  }
+
+  it('streams what a later ingest batch writes, with no manual notification', async () => {
+    const stream = await openStream(traceUuid)
+    await stream.readUntil(/event: ready/)
     await ingestSync(t.db, projectId, {
       batch_key: 'b2',
       spans: [
@@ -61,11 +70,11 @@ describe('read APIs over data written by ingestSync', () => {
       ],
       events: [{ trace_id: 'live-1', span_id: 'child', event_type: 'log', message: 'found it', event_ts: T(1.5) }],
     })
-    await readUntil(/"message":"found it"/)
+    const text = await stream.readUntil(/"message":"found it"/)
     assert.match(text, /event: span\nid: \d+|id: \d+\nevent: span/)
     assert.match(text, /"span_id":"child"/)
     assert.match(text, /"span_id":"root","name":"agent".*"status":"COMPLETED"/s)
-    controller.abort()
+    stream.close()
   })
 
   it('streams a write whose change notice never came, within the safety re-read', async () => {
@@ -76,20 +85,8 @@ describe('read APIs over data written by ingestSync', () => {
       [projectId],
     )
     const quiet = rows[0].id
-    const controller = new AbortController()
-    const res = await fetch(`${server.url}/api/traces/${quiet}/stream`, { headers: { 'x-api-key': key }, signal: controller.signal })
-    const reader = res.body!.getReader()
-    let text = ''
-    const readUntil = async (pattern: RegExp) => {
-      const deadline = Date.now() + 12_000
-      while (!pattern.test(text)) {
-        if (Date.now() > deadline) throw new Error(`timed out waiting for ${pattern}: ${text}`)
-        const { value, done } = await reader.read()
-        if (done) throw new Error('stream ended')
-        text += new TextDecoder().decode(value)
-      }
-    }
-    await readUntil(/event: ready/)
+    const stream = await openStream(quiet)
+    await stream.readUntil(/event: ready/)
     // As if the writer died between its commit and its notice: a row with a new change number, no NOTIFY.
     await t.pool.query(
       `with n as (update trace_change_counters set last_seq = last_seq + 1 where project_id = $1 and trace_id = 'quiet-1' returning last_seq)
@@ -97,8 +94,8 @@ describe('read APIs over data written by ingestSync', () => {
        select $1, $2::uuid, 'root', 'log', 'written without a notice', n.last_seq from n`,
       [projectId, quiet],
     )
-    await readUntil(/"message":"written without a notice"/)
-    controller.abort()
+    await stream.readUntil(/"message":"written without a notice"/, 12_000)
+    stream.close()
   })
 
   it('the light span list carries the trace\'s change high-water mark, read with the spans', async () => {
