@@ -173,19 +173,13 @@ export async function listSpans(db: Kysely<DB>, projectId: string, traceId: stri
 /**
  * The span tree without payloads as one JSON array text, built by Postgres: a 10,000-span trace
  * then costs one value to decode instead of 10,000 rows. Field for field the same as spanToWire
- * with payloads left out (a test holds the two together).
- */
-/**
- * The light span list as JSON text, and the trace's highest change number read in the same
- * snapshot: a live view that resumes its stream after that number misses nothing.
+ * with payloads left out (a test holds the two together). With it, the trace's high-water mark
+ * read in the same snapshot: a live view that resumes its stream after it misses nothing.
  */
 export async function spanSummariesJson(db: Kysely<DB>, projectId: string, traceId: string): Promise<{ spans: string; highWater: number }> {
   const time = (col: string) => sql`to_char(${sql.ref(col)} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`
   const res = await sql<{ spans: string; high_water: string }>`
-    select greatest(
-        (select max(change_seq) from spans where project_id = ${projectId} and trace_id = ${traceId}),
-        (select max(change_seq) from span_events where project_id = ${projectId} and trace_id = ${traceId}),
-        (select change_seq from traces where project_id = ${projectId} and id = ${traceId}), 0) as high_water,
+    select ${highWaterSql(projectId, traceId)} as high_water,
       coalesce(json_agg(json_strip_nulls(json_build_object(
       'id', s.id, 'trace_id', s.trace_id, 'span_id', s.span_id, 'parent_span_id', s.parent_span_id, 'name', s.name,
       'kind', case s.type when 'llm' then 'LLM' when 'tool' then 'TOOL' when 'chain' then 'CHAIN' when 'agent' then 'AGENT' else 'CUSTOM' end,
@@ -248,14 +242,17 @@ export async function spanNames(db: Kysely<DB>, projectId: string, traceId: stri
   return new Map(rows.map((r) => [r.span_id, r.name]))
 }
 
-/** The highest change sequence stamped on any row of the trace (0 when none). */
-export async function traceHighWater(db: Kysely<DB>, projectId: string, traceId: string): Promise<number> {
-  const row = await sql<{ seq: string | number | null }>`
-    select greatest(
+/** The highest change sequence stamped on any row of the trace (0 when none), as an expression. */
+function highWaterSql(projectId: string, traceId: string) {
+  return sql<string>`greatest(
       (select change_seq from traces where id = ${traceId} and project_id = ${projectId}),
       (select max(change_seq) from spans where trace_id = ${traceId} and project_id = ${projectId}),
-      (select max(change_seq) from span_events where trace_id = ${traceId} and project_id = ${projectId})
-    ) as seq`.execute(db)
+      (select max(change_seq) from span_events where trace_id = ${traceId} and project_id = ${projectId}), 0)`
+}
+
+/** The highest change sequence stamped on any row of the trace (0 when none). */
+export async function traceHighWater(db: Kysely<DB>, projectId: string, traceId: string): Promise<number> {
+  const row = await sql<{ seq: string }>`select ${highWaterSql(projectId, traceId)} as seq`.execute(db)
   return Number(row.rows[0]?.seq ?? 0)
 }
 
