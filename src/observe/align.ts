@@ -31,21 +31,38 @@ export function alignByKey<T>(a: readonly T[], b: readonly T[], key: (x: T) => s
 
 export type JsonPathDiff = { path: string; baseline?: unknown; candidate?: unknown }
 
-/** Leaf-level differences between two JSON values, at most `max` of them, paths like `$.a[2].b`. */
-export function diffJson(a: unknown, b: unknown, max = 20): JsonPathDiff[] {
+/** The path of a child value: `$.a`, `$["b c"]`, `$[3]`. */
+export function childPath(parent: string, key: string | number): string {
+  if (typeof key === 'number') return `${parent}[${key}]`
+  return /^[A-Za-z_][A-Za-z0-9_]*$/.test(key) ? `${parent}.${key}` : `${parent}[${JSON.stringify(key)}]`
+}
+
+export interface DiffOptions {
+  /** Below this depth a differing subtree is one difference at its path (default 12). */
+  maxDepth?: number
+  /** Object keys in sorted order (default), or as first seen in `a` and then in `b`. */
+  keyOrder?: 'sorted' | 'seen'
+}
+
+/**
+ * Leaf-level differences between two JSON values, at most `max` of them, paths like `$.a[2].b`.
+ * A key on one side only differs at its path; a change of type differs at the path, not below it.
+ */
+export function diffJson(a: unknown, b: unknown, max = 20, options: DiffOptions = {}): JsonPathDiff[] {
+  const maxDepth = options.maxDepth ?? 12
   const out: JsonPathDiff[] = []
+  const own = (o: Record<string, unknown>, k: string) => (Object.prototype.hasOwnProperty.call(o, k) ? o[k] : undefined)
   const walk = (x: unknown, y: unknown, path: string, depth: number): void => {
     if (out.length >= max) return
     if (deepEqual(x, y)) return
-    const bothObjects = isPlainObject(x) && isPlainObject(y)
-    const bothArrays = Array.isArray(x) && Array.isArray(y)
-    if (depth < 12 && bothObjects) {
-      const keys = [...new Set([...Object.keys(x), ...Object.keys(y)])].sort()
-      for (const k of keys) walk(x[k], y[k], `${path}${/^[A-Za-z_][A-Za-z0-9_]*$/.test(k) ? `.${k}` : `[${JSON.stringify(k)}]`}`, depth + 1)
+    if (depth < maxDepth && isPlainObject(x) && isPlainObject(y)) {
+      const keys = [...new Set([...Object.keys(x), ...Object.keys(y)])]
+      if (options.keyOrder !== 'seen') keys.sort()
+      for (const k of keys) walk(own(x, k), own(y, k), childPath(path, k), depth + 1)
       return
     }
-    if (depth < 12 && bothArrays) {
-      for (let i = 0; i < Math.max(x.length, y.length); i++) walk(x[i], y[i], `${path}[${i}]`, depth + 1)
+    if (depth < maxDepth && Array.isArray(x) && Array.isArray(y)) {
+      for (let i = 0; i < Math.max(x.length, y.length); i++) walk(x[i], y[i], childPath(path, i), depth + 1)
       return
     }
     const entry: JsonPathDiff = { path }

@@ -1,6 +1,9 @@
 // Pure JSON diff for the side-by-side payload view in compare: which JSON paths differ between
 // two values, and each value as pretty-printed lines tagged with their path so the differing
 // ones can be highlighted. No DOM, no React: unit-tested in test/web/json-diff.test.ts.
+import { childPath, diffJson as sharedDiff } from '../../../src/observe/align.js'
+
+export { childPath }
 
 export type JsonPath = string
 
@@ -22,64 +25,13 @@ export interface JsonLine {
   changed: boolean
 }
 
-const IDENT = /^[A-Za-z_$][A-Za-z0-9_$]*$/
-
-/** `$.a`, `$["b c"]`, `$[3]`. */
-export function childPath(parent: JsonPath, key: string | number): JsonPath {
-  if (typeof key === 'number') return `${parent}[${key}]`
-  return IDENT.test(key) ? `${parent}.${key}` : `${parent}[${JSON.stringify(key)}]`
-}
-
-type Kind = 'null' | 'array' | 'object' | 'string' | 'number' | 'boolean' | 'missing' | 'other'
-
-function kindOf(v: unknown): Kind {
-  if (v === undefined) return 'missing'
-  if (v === null) return 'null'
-  if (Array.isArray(v)) return 'array'
-  const t = typeof v
-  return t === 'object' || t === 'string' || t === 'number' || t === 'boolean' ? t : 'other'
-}
-
 /**
- * Differing paths between `a` and `b`. Objects compare key by key (a key on one side only is a
- * difference at its path), arrays index by index (extra elements differ at their index), and
- * anything else by value and type. At most `limit` paths are reported.
+ * Differing paths between `a` and `b` (observe/align.ts's diffJson, which the server's compare
+ * uses too): keys in the order they are first seen, at most `limit` paths.
  */
 export function diffJson(a: unknown, b: unknown, limit = 500): DiffResult {
-  const paths: JsonPath[] = []
-  let truncated = false
-  const walk = (x: unknown, y: unknown, path: JsonPath, depth: number) => {
-    if (paths.length >= limit) {
-      truncated = true
-      return
-    }
-    const kx = kindOf(x)
-    const ky = kindOf(y)
-    if (kx !== ky) return void paths.push(path)
-    if (kx === 'object' && depth < 64) {
-      const ox = x as Record<string, unknown>
-      const oy = y as Record<string, unknown>
-      const keys = [...Object.keys(ox), ...Object.keys(oy).filter((k) => !Object.prototype.hasOwnProperty.call(ox, k))]
-      for (const k of keys) {
-        const has = (o: Record<string, unknown>) => Object.prototype.hasOwnProperty.call(o, k)
-        walk(has(ox) ? ox[k] : undefined, has(oy) ? oy[k] : undefined, childPath(path, k), depth + 1)
-      }
-      return
-    }
-    if (kx === 'array' && depth < 64) {
-      const ax = x as unknown[]
-      const ay = y as unknown[]
-      for (let i = 0; i < Math.max(ax.length, ay.length); i++) walk(i < ax.length ? ax[i] : undefined, i < ay.length ? ay[i] : undefined, childPath(path, i), depth + 1)
-      return
-    }
-    if (kx === 'object' || kx === 'array') {
-      if (JSON.stringify(x) !== JSON.stringify(y)) paths.push(path)
-      return
-    }
-    if (!Object.is(x, y)) paths.push(path)
-  }
-  walk(a, b, '$', 0)
-  return { paths, truncated }
+  const found = sharedDiff(a, b, limit + 1, { maxDepth: 64, keyOrder: 'seen' })
+  return { paths: found.slice(0, limit).map((d) => d.path), truncated: found.length > limit }
 }
 
 /** True when `path` is `under` or lies inside it. */
