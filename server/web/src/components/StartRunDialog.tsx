@@ -2,7 +2,7 @@ import { useState } from 'react'
 import { api, type Definition, type RunSummary } from '../api.js'
 import { useLoad } from '../hooks.js'
 import { navigate, withProject } from '../router.js'
-import { ErrorBox, Loading, Modal } from './ui.js'
+import { ErrorBox, JsonField, jsonError, Loading, Modal } from './ui.js'
 
 // The start-run dialog of /engine/runs, and "Run again" on a run: the same dialog prefilled with
 // the run's definition, version and input (read from its workflow.started history event) and a
@@ -73,12 +73,7 @@ export function StartRunDialog({ onClose, initial, title = 'Start a run', toTrac
   const [error, setError] = useState<unknown>()
   const [preflight, setPreflight] = useState<string>()
   const [busy, setBusy] = useState(false)
-  let inputError: string | undefined
-  try {
-    JSON.parse(input || 'null')
-  } catch (e) {
-    inputError = (e as Error).message
-  }
+  const inputError = jsonError(input)
   const choose = (d: Definition) => {
     setDefinition(d.definition_name)
     setVersion(d.definition_version)
@@ -157,11 +152,7 @@ export function StartRunDialog({ onClose, initial, title = 'Start a run', toTrac
           <input className="input" value={instanceKey} onChange={(e) => setInstanceKey(e.target.value)} onBlur={check} aria-label="Instance key" />
           {preflight ? <span className="muted small">{preflight}</span> : null}
         </label>
-        <label className="field">
-          <span>Input (JSON)</span>
-          <textarea className="input mono" rows={5} value={input} onChange={(e) => setInput(e.target.value)} aria-label="Input JSON" />
-          {inputError ? <span className="text-failed small">{inputError}</span> : null}
-        </label>
+        <JsonField label="Input (JSON)" ariaLabel="Input JSON" value={input} onChange={setInput} />
         <div className="muted small">Request key: {requestKey}</div>
         <ErrorBox error={error} />
       </div>

@@ -102,6 +102,28 @@ export function Confirm({ title, message, confirmLabel, danger, onConfirm, onClo
   )
 }
 
+/** Why `text` is not JSON (empty text reads as null), or undefined when it parses. */
+export function jsonError(text: string): string | undefined {
+  try {
+    JSON.parse(text || 'null')
+    return undefined
+  } catch (e) {
+    return (e as Error).message
+  }
+}
+
+/** A labelled JSON textarea that says why its text does not parse. */
+export function JsonField({ label, ariaLabel, value, onChange }: { label: string; ariaLabel: string; value: string; onChange: (value: string) => void }) {
+  const error = jsonError(value)
+  return (
+    <label className="field">
+      <span>{label}</span>
+      <textarea className="input mono" rows={5} value={value} onChange={(e) => onChange(e.target.value)} aria-label={ariaLabel} />
+      {error ? <span className="text-failed small">{error}</span> : null}
+    </label>
+  )
+}
+
 /** A secret shown once, with copy. */
 export function KeyReveal({ apiKey, onDone }: { apiKey: string; onDone: () => void }) {
   return (

@@ -4,7 +4,7 @@ import { useShell } from '../App.js'
 import { JsonView } from '../components/JsonView.js'
 import { RunLifecycle } from '../components/EngineViews.js'
 import { RerunDialog } from '../components/StartRunDialog.js'
-import { Confirm, CopyButton, ErrorBox, Loading, Modal, Stat, Status } from '../components/ui.js'
+import { Confirm, CopyButton, ErrorBox, JsonField, jsonError, Loading, Modal, Stat, Status } from '../components/ui.js'
 import { fmtTime } from '../format.js'
 import { useLoad } from '../hooks.js'
 import { Link } from '../router.js'
@@ -240,12 +240,7 @@ function SignalDialog({ id, onClose, onDone }: { id: string; onClose: () => void
   const [payload, setPayload] = useState('{}')
   const [error, setError] = useState<unknown>()
   const [confirming, setConfirming] = useState(false)
-  let parseError: string | undefined
-  try {
-    JSON.parse(payload || 'null')
-  } catch (e) {
-    parseError = (e as Error).message
-  }
+  const parseError = jsonError(payload)
   return (
     <Modal
       title="Send a signal"
@@ -284,11 +279,7 @@ function SignalDialog({ id, onClose, onDone }: { id: string; onClose: () => void
           <span>Signal name</span>
           <input className="input" value={name} onChange={(e) => setName(e.target.value)} aria-label="Signal name" autoFocus />
         </label>
-        <label className="field">
-          <span>Payload (JSON)</span>
-          <textarea className="input mono" rows={5} value={payload} onChange={(e) => setPayload(e.target.value)} aria-label="Signal payload" />
-          {parseError ? <span className="text-failed small">{parseError}</span> : null}
-        </label>
+        <JsonField label="Payload (JSON)" ariaLabel="Signal payload" value={payload} onChange={setPayload} />
         <ErrorBox error={error} />
       </div>
     </Modal>
