@@ -54,18 +54,17 @@ export async function flushProjection(c: pg.PoolClient, pending: Map<string, { r
 }
 
 // Rows written before the change number is known carry this placeholder; the last statement of
-// the flush takes the project's next change number and puts it in place. Taking the number last
-// keeps the per-project counter row locked only from that statement to commit.
+// the flush takes the trace's next change number and puts it in place. Taking the number last
+// keeps the trace's counter row locked only from that statement to commit.
 const PENDING_CHANGE = -1
 
 /**
  * What projecting these events takes: writes that need a statement of their own (in order,
- * before the final statement), the final statement's parts, and whether the run ended.
+ * before the final statement), and the final statement's parts.
  */
 interface ProjectionPlan {
   direct: Array<(c: pg.PoolClient) => Promise<void>>
   final: FinalParts
-  terminal: boolean
 }
 
 async function projectEvents(c: pg.PoolClient, run: RunRow, events: Projected[]): Promise<ChangeNotice | null> {
@@ -73,9 +72,6 @@ async function projectEvents(c: pg.PoolClient, run: RunRow, events: Projected[])
   for (const write of plan.direct) await write(c)
   const final = finalStatement(plan.final)
   const { rows } = await pq<{ change: ChangeNotice | null }>(c, final.text, final.values)
-  // A run's trace gets its totals when it ends, in the same transaction (ingested traces get
-  // them from the rollup job; an engine trace's totals only change here).
-  if (plan.terminal && !plan.final.end) await pq(c, ROLLUP_SQL, [run.id])
   return rows[0]?.change ?? null
 }
 
@@ -85,7 +81,7 @@ async function projectEvents(c: pg.PoolClient, run: RunRow, events: Projected[])
  */
 export function inlineProjection(run: RunRow, events: Projected[], param: (value: unknown) => string, gate = 'true'): { ctes: string; returning: string } | null {
   const plan = planProjection(run, events)
-  if (plan.direct.length || (plan.terminal && !plan.final.end)) return null
+  if (plan.direct.length) return null
   // A gated statement (a speculative commit) never opens a trace: keep that path simple.
   if (gate !== 'true' && plan.final.open) return null
   const parts = finalCtes(plan.final, param, gate)
@@ -186,32 +182,15 @@ function planProjection(run: RunRow, events: Projected[]): ProjectionPlan {
     }
   }
 
-  return { direct, final: { run, events: out, opens, closes, end, direct: direct.length > 0, open }, terminal }
+  return { direct, final: { run, events: out, opens, closes, end, direct: direct.length > 0, terminal, open } }
 }
-
-// The rollup job's aggregates (see db/ingest-rollup.ts), for a trace whose status and end the
-// engine sets itself.
-const ROLLUP_SQL = `
-  update traces t set total_spans = a.span_count, total_tokens_in = a.tokens_in, total_tokens_out = a.tokens_out,
-    total_cache_read_tokens = a.cache_read, total_cache_write_tokens = a.cache_write, total_reasoning_tokens = a.reasoning,
-    total_cost = a.cost, error_count = a.failed_spans + a.error_events, rolled_up_version = t.version
-  from (
-    select count(*)::int as span_count,
-      coalesce(sum(s.prompt_tokens), 0)::bigint as tokens_in, coalesce(sum(s.completion_tokens), 0)::bigint as tokens_out,
-      coalesce(sum(s.cache_read_tokens), 0)::bigint as cache_read, coalesce(sum(s.cache_write_tokens), 0)::bigint as cache_write,
-      coalesce(sum(s.reasoning_tokens), 0)::bigint as reasoning, coalesce(sum(s.total_cost), 0)::numeric(24, 12) as cost,
-      count(*) filter (where s.status = 'failed')::int as failed_spans,
-      (select count(*)::int from span_events ev join traces x on x.id = ev.trace_id
-        where x.engine_run_id = $1 and ev.event_type in ('error', 'exception')) as error_events
-    from spans s join traces x on x.id = s.trace_id where x.engine_run_id = $1
-  ) a
-  where t.engine_run_id = $1`
 
 /**
  * The last statement of a run's flush, in one round trip: the trace's next change number, spans
- * opened and closed, events, placeholder change numbers replaced, the run's end on its trace and
- * root span, the change notice. Only the parts this flush needs are in the text (each shape is
- * prepared once per connection): an empty part still costs the executor its set-up.
+ * opened and closed, events, placeholder change numbers replaced, the run's end and totals on its
+ * trace and root span, and what changed (for the notice). Only the parts this flush needs are in
+ * the text (each shape is prepared once per connection): an empty part still costs the executor
+ * its set-up.
  */
 interface FinalParts {
   run: RunRow
@@ -221,6 +200,8 @@ interface FinalParts {
   end: { status: string; output: unknown; message: string | null } | null
   /** Rows with the placeholder change number were written before this statement. */
   direct: boolean
+  /** The run ended in this flush (its end is `end`, or was written directly). */
+  terminal: boolean
   /** Create the run's session, trace and root span here (its first flush). */
   open: { instanceKey: string; input: unknown } | null
 }
@@ -231,15 +212,37 @@ function finalStatement(f: FinalParts): { text: string; values: unknown[] } {
     values.push(value)
     return `$${values.length}`
   }
-  const { ctes, counts, change } = finalCtes(f, p)
-  return { text: `with ${ctes.join(',\n     ')}\n     select ${[...counts, change].join(', ')}`, values }
+  const { ctes, change } = finalCtes(f, p)
+  return { text: `with ${ctes.join(',\n     ')}\n     select ${change}`, values }
+}
+
+/**
+ * A trace's totals as the rollup job computes them (db/ingest-rollup.ts), over its spans as they
+ * will be after the statement: `failed` (SQL over span `s`) says which of them count as failed.
+ * `set` goes into an update of traces `tr` whose `from` holds `t` and `from`.
+ */
+function traceTotals(failed: string, spansJoin = ''): { set: string; from: string } {
+  return {
+    set: `total_spans = a.span_count, total_tokens_in = a.tokens_in, total_tokens_out = a.tokens_out, total_cache_read_tokens = a.cache_read,
+         total_cache_write_tokens = a.cache_write, total_reasoning_tokens = a.reasoning, total_cost = a.cost,
+         error_count = a.failed_spans + (select count(*)::int from span_events ev where ev.trace_id = t.id and ev.event_type in ('error', 'exception')),
+         rolled_up_version = tr.version`,
+    from: `(
+         select count(*)::int as span_count,
+           coalesce(sum(s.prompt_tokens), 0)::bigint as tokens_in, coalesce(sum(s.completion_tokens), 0)::bigint as tokens_out,
+           coalesce(sum(s.cache_read_tokens), 0)::bigint as cache_read, coalesce(sum(s.cache_write_tokens), 0)::bigint as cache_write,
+           coalesce(sum(s.reasoning_tokens), 0)::bigint as reasoning, coalesce(sum(s.total_cost), 0)::numeric(24, 12) as cost,
+           count(*) filter (where ${failed})::int as failed_spans
+         from t join spans s on s.trace_id = t.id${spansJoin}
+       ) a`,
+  }
 }
 
 /**
  * The final statement's CTEs, with `p` binding values (so another statement can hold them). Every
  * write reads `n`, the change number, which is taken only when `gate` (SQL) holds.
  */
-function finalCtes(f: FinalParts, p: (value: unknown) => string, gate = 'true'): { ctes: string[]; counts: string[]; change: string } {
+function finalCtes(f: FinalParts, p: (value: unknown) => string, gate = 'true'): { ctes: string[]; change: string } {
   const project = p(f.run.project_id)
   const trace = p(traceIdOf(f.run.id))
   const ctes = [
@@ -248,11 +251,8 @@ function finalCtes(f: FinalParts, p: (value: unknown) => string, gate = 'true'):
        select ${project}::uuid, ${trace}::text, coalesce((select last_seq from project_change_counters where project_id = ${project}::uuid), 0) + 1 where ${gate}
        on conflict (project_id, trace_id) do update set last_seq = tc.last_seq + 1 returning last_seq)`,
   ]
-  const counts: string[] = []
-  const part = (name: string, sql: string) => {
-    ctes.push(`${name} as (${sql})`)
-    counts.push(`(select count(*) from ${name}) as ${name}`)
-  }
+  // Data-modifying CTEs run whether or not anything reads them.
+  const part = (name: string, sql: string) => ctes.push(`${name} as (${sql})`)
   if (f.open) {
     const open = openParts(p, f.run, f.open)
     ctes.push(...open.ctes)
@@ -301,28 +301,18 @@ function finalCtes(f: FinalParts, p: (value: unknown) => string, gate = 'true'):
     const status = p(f.end.status)
     const output = p(JSON.stringify(f.end.output))
     const rootId = p(root)
-    // The trace's totals, as the rollup job computes them, over the spans as they will be after
-    // this statement: the root span takes the run's status, spans closed here their own, spans
-    // still running fail (rs below). An ending flush opens no spans and writes no error events.
-    const failedAfter = `case when s.span_id = ${rootId} then ${status} = 'failed'${closes ? ` when x.status is not null then x.status = 'failed'` : ''}
-         when s.status = 'running' then true else s.status = 'failed' end`
+    // The root span takes the run's status, spans closed here their own, spans still running
+    // fail (rs below). An ending flush opens no spans and writes no error events.
+    const totals = traceTotals(
+      `case when s.span_id = ${rootId} then ${status} = 'failed'${closes ? ` when x.status is not null then x.status = 'failed'` : ''}
+         when s.status = 'running' then true else s.status = 'failed' end`,
+      closes ? ` left join json_to_recordset(${closes}::json) as x(span_id text, status text) on x.span_id = s.span_id` : '',
+    )
     part(
       'upd',
       `update traces tr set change_seq = n.last_seq, updated_at = now(), status = ${status}, output = ${output}::jsonb, end_time = now(),
-         duration_ms = (extract(epoch from now() - tr.start_time) * 1000)::bigint,
-         total_spans = a.span_count, total_tokens_in = a.tokens_in, total_tokens_out = a.tokens_out, total_cache_read_tokens = a.cache_read,
-         total_cache_write_tokens = a.cache_write, total_reasoning_tokens = a.reasoning, total_cost = a.cost,
-         error_count = a.failed_spans + (select count(*)::int from span_events ev where ev.trace_id = t.id and ev.event_type in ('error', 'exception')),
-         rolled_up_version = tr.version
-       from t, n, (
-         select count(*)::int as span_count,
-           coalesce(sum(s.prompt_tokens), 0)::bigint as tokens_in, coalesce(sum(s.completion_tokens), 0)::bigint as tokens_out,
-           coalesce(sum(s.cache_read_tokens), 0)::bigint as cache_read, coalesce(sum(s.cache_write_tokens), 0)::bigint as cache_write,
-           coalesce(sum(s.reasoning_tokens), 0)::bigint as reasoning, coalesce(sum(s.total_cost), 0)::numeric(24, 12) as cost,
-           count(*) filter (where ${failedAfter})::int as failed_spans
-         from t join spans s on s.trace_id = t.id${closes ? `
-           left join json_to_recordset(${closes}::json) as x(span_id text, status text) on x.span_id = s.span_id` : ''}
-       ) a
+         duration_ms = (extract(epoch from now() - tr.start_time) * 1000)::bigint, ${totals.set}
+       from t, n, ${totals.from}
        where tr.id = t.id returning 1`,
     )
     const closing = f.closes.map((x) => x.span_id)
@@ -337,11 +327,17 @@ function finalCtes(f: FinalParts, p: (value: unknown) => string, gate = 'true'):
        returning 1`,
     )
   } else if (f.direct) {
-    part('upd', `update traces tr set change_seq = n.last_seq, updated_at = now() from t, n where tr.id = t.id and tr.change_seq = ${PENDING_CHANGE} returning 1`)
+    // A run that ended through direct writes (closeTrace) has its spans final by now.
+    const totals = f.terminal ? traceTotals(`s.status = 'failed'`) : undefined
+    part(
+      'upd',
+      `update traces tr set change_seq = n.last_seq, updated_at = now()${totals ? `, ${totals.set}` : ''}
+       from t, n${totals ? `, ${totals.from}` : ''} where tr.id = t.id and tr.change_seq = ${PENDING_CHANGE} returning 1`,
+    )
   }
   // What changed, for the notice sent after commit (db/change-notices.ts); null when gated out.
   const change = `(select json_build_object('p', ${project}::text, 't', t.id, 's', n.last_seq) from t, n) as change`
-  return { ctes, counts, change }
+  return { ctes, change }
 }
 
 /**

@@ -29,6 +29,9 @@ const failsAfterRetries = defineWorkflow({ name: 'fails-after-retries', version:
   return ctx.activity(refuses, {})
 })
 
+// Ends in its first activation: started in the worker's process, its start and end are one flush.
+const instant = defineWorkflow({ name: 'instant', version: '1' }, async () => 'done at once')
+
 describe('projection of runs into the trace tables', () => {
   let t: TestDatabase
   let worker: EngineWorker
@@ -37,7 +40,7 @@ describe('projection of runs into the trace tables', () => {
   before(async () => {
     t = await createTestDatabase()
     projectId = (await createProject(t.db, 'projection')).id
-    worker = await startEngineWorker({ pool: t.pool, registry: new Registry([flaky, usesFlaky, refuses, failsAfterRetries, ...Registry.fromModule(wf).workflows.values(), wf.greet]), logger: silentLogger, pollInterval: 300 })
+    worker = await startEngineWorker({ pool: t.pool, registry: new Registry([flaky, usesFlaky, refuses, failsAfterRetries, instant, ...Registry.fromModule(wf).workflows.values(), wf.greet]), logger: silentLogger, pollInterval: 300 })
   })
   after(async () => {
     await worker?.stop()
@@ -114,6 +117,18 @@ describe('projection of runs into the trace tables', () => {
     }
     // Each shape has errors to count: failed attempts, a failed activity, a cancelled and a terminated root.
     assert.deepEqual(rows.map((r) => r.error_count > 0), [true, true, true, true])
+  })
+
+  it('a run whose start and end are one flush gets its trace and totals too', async () => {
+    const { run_id } = await worker.start({ projectId, instanceKey: 'totals-instant', definitionName: 'instant', definitionVersion: '1', input: null })
+    await waitForStatus(t.pool, run_id, 'completed')
+    const { rows } = await t.pool.query(
+      `select tr.status, tr.total_spans, tr.error_count, tr.rolled_up_version = tr.version as rolled_up, tr.change_seq > 0 as numbered,
+         (select count(*)::int from spans s where s.trace_id = tr.id) as spans
+       from traces tr where tr.engine_run_id = $1`,
+      [run_id],
+    )
+    assert.deepEqual(rows, [{ status: 'completed', total_spans: 1, error_count: 0, rolled_up: true, numbered: true, spans: 1 }])
   })
 
   it('terminate closes the trace as failed and keeps engine status in sync', async () => {
