@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto'
 import type pg from 'pg'
 import { flushProjection, inlineProjection } from '../engine/projection.js'
+import { isMoving, MOVING_STATUSES } from '../engine/types.js'
 import { noticeChanges, type ChangeNotice } from './change-notices.js'
 
 // Low-level engine store: transactions, the run row lock, history appends and job enqueueing.
@@ -215,7 +216,7 @@ export async function appendEvents(c: Client, run: RunRow, events: NewEvent[], o
   let guardCtes = ''
   if (guard) {
     guardCtes = `g0 as (select id, status, activation_version, last_seq from engine.runs where id = $2 for no key update),
-       g as (select 1 from g0 where g0.status in ('queued', 'running', 'waiting') and g0.last_seq = ${param(run.last_seq)} and ${guard.check(param)}), `
+       g as (select 1 from g0 where g0.status in (${MOVING_STATUSES.map((x) => `'${x}'`).join(', ')}) and g0.last_seq = ${param(run.last_seq)} and ${guard.check(param)}), `
     gate = 'exists (select 1 from g)'
     if (guard.also) {
       guardCtes += `ga as (${guard.also(param, gate)} returning 1), `
@@ -232,7 +233,7 @@ export async function appendEvents(c: Client, run: RunRow, events: NewEvent[], o
   const lastSeq = param(first + events.length - 1)
   const extra = opts.set ? `, ${opts.set(param)}` : ''
   // A plain select CTE runs only if referenced: `returning` references it.
-  const wake = opts.wake && ['queued', 'running', 'waiting'].includes(run.status)
+  const wake = opts.wake && isMoving(run.status)
   const unwake = !wake && opts.unwake
   const job = wake
     ? `, j as (select graphile_worker.add_job(${param(workflowTask(run.definition_name, run.definition_version))}, json_build_object('run_id', $2::text), job_key => ${param(`run:${run.id}`)}, max_attempts => 25) as x where ${gate})`
@@ -301,7 +302,7 @@ export async function enqueueTimerJob(c: Client, timerId: string, dueAt: Date): 
 
 /** Wakes a run unless it is parked (suspended/quarantined) or already over. */
 export async function wakeRun(c: Client, run: RunRow): Promise<boolean> {
-  if (!['queued', 'running', 'waiting'].includes(run.status)) return false
+  if (!isMoving(run.status)) return false
   await enqueueActivation(c, run)
   return true
 }

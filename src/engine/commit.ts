@@ -4,7 +4,7 @@ import { completedEvent, completeFenced, completeTaskSql, TASK_COLUMNS, type Cla
 import { closeRun, createRunWithInstance, requestCancelLocked } from './lifecycle.js'
 import { resolveRetry } from './retry.js'
 import { isDefinitionKnown } from './workers.js'
-import { activityKey, childKey, isTerminal, timerKey, type Command, type Decision } from './types.js'
+import { activityKey, childKey, isMoving, isTerminal, timerKey, type Command, type Decision } from './types.js'
 
 // Commits one activation's decision in one short transaction: lock the run, check nothing moved
 // since the activation read it, append what the workflow code produced, create the work it asked
@@ -75,7 +75,7 @@ export async function commitDecision(pool: pg.Pool, runId: string, seenVersion: 
       if (typeof fenced === 'string') return { ok: false, recorded: fenced }
       run = fenced.run
       // The speculation holds only if the completion really is the run's next event.
-      const holds = ['queued', 'running', 'waiting'].includes(run.status) && run.activation_version === seenVersion && run.last_seq === d.lastSeq - 1
+      const holds = isMoving(run.status) && run.activation_version === seenVersion && run.last_seq === d.lastSeq - 1
       if (!holds) {
         if (!isTerminal(run.status)) await appendEvents(c, run, [completedEvent(fenced.task, fold.output)], { wake: true })
         return { ok: false, recorded: 'recorded' }
@@ -83,7 +83,7 @@ export async function commitDecision(pool: pg.Pool, runId: string, seenVersion: 
       prefix.push(completedEvent(fenced.task, fold.output, fold.createdAt))
     } else {
       run = await lockRun(c, runId)
-      if (!run || !['queued', 'running', 'waiting'].includes(run.status) || run.activation_version !== seenVersion) return { ok: false }
+      if (!run || !isMoving(run.status) || run.activation_version !== seenVersion) return { ok: false }
     }
     return commitLocked(c, run, d, prefix, eager)
   })

@@ -10,7 +10,7 @@ import type { ActivityContext, Registry } from './definitions.js'
 import { errorCodeOf, errorMessageOf } from './errors.js'
 import { WorkflowExecution } from './execution.js'
 import { toJsonbShape } from './json.js'
-import type { HistoryEvent } from './types.js'
+import { isMoving, type HistoryEvent } from './types.js'
 
 // The work a worker does for graphile-worker jobs: activations, local activity attempts and
 // timer firings. User code (workflow and activity) only ever runs between transactions.
@@ -78,7 +78,7 @@ export class Dispatcher {
     // One read: the run and whatever history it has beyond what the cached execution applied.
     const { rows } = await pool.query<RunRow & { instance_key: string; events: RawEvent[] }>(prepared(ACTIVATION_READ_SQL, [runId, cached?.exec.lastSeq ?? 0]))
     const run = rows[0]
-    if (!run || !['queued', 'waiting', 'running'].includes(run.status)) {
+    if (!run || !isMoving(run.status)) {
       this.cache.delete(runId)
       return
     }

@@ -80,11 +80,17 @@ export interface Decision {
 }
 
 export const TERMINAL_STATUSES = ['completed', 'failed', 'cancelled', 'terminated', 'continued_as_new'] as const
-export const RUN_STATUSES = ['queued', 'running', 'waiting', 'suspended', 'quarantined', ...TERMINAL_STATUSES] as const
+/** Statuses of a run that activations move (not parked, not over). */
+export const MOVING_STATUSES = ['queued', 'running', 'waiting'] as const
+export const RUN_STATUSES = [...MOVING_STATUSES, 'suspended', 'quarantined', ...TERMINAL_STATUSES] as const
 export type RunStatus = (typeof RUN_STATUSES)[number]
 
 export function isTerminal(status: string): boolean {
   return (TERMINAL_STATUSES as readonly string[]).includes(status)
+}
+
+export function isMoving(status: string): boolean {
+  return (MOVING_STATUSES as readonly string[]).includes(status)
 }
 
 export const activityKey = (commandId: number) => `act-${commandId}`
