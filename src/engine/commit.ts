@@ -37,36 +37,17 @@ export interface FoldedCompletion {
 }
 
 export async function commitDecision(pool: pg.Pool, runId: string, seenVersion: number, d: Decision, eager?: EagerClaim, fold?: FoldedCompletion): Promise<CommitResult> {
-  // The usual step: believe the run is where this execution left it, and let the history append
-  // itself lock the run, check that, fence and complete the task, and write the rest. If the run
-  // moved on, nothing was written and the checked path below takes over. When that append is all
-  // the commit holds, it runs on its own, without begin and commit.
-  const speculate = (c: Client) => {
-    const { run, task, fence, output, createdAt } = fold!
-    const believed: RunRow = { ...run!, status: 'waiting', last_seq: d.lastSeq - 1, activation_version: seenVersion }
-    // A run that ends in one statement must have no open children (their close policy is more statements).
-    const noOpenChildren = d.outcome ? ` and not exists (select 1 from engine.runs k where k.parent_run_id = g0.id and k.status in ('queued', 'running', 'waiting', 'suspended', 'quarantined'))` : ''
-    return commitLocked(c, believed, d, [completedEvent(task, output, createdAt)], eager, {
-      check: (p) => `g0.activation_version = ${p(seenVersion)}::int${noOpenChildren}`,
-      also: (p, condition) => completeTaskSql(p, fence, output, 'g0', condition),
-    })
-  }
-  let speculated = false
-  if (fold?.run && fitsOneStatement(d, fold.run)) {
-    speculated = true
-    try {
-      return await withStatement(pool, speculate)
-    } catch (err) {
-      if (!(err instanceof SpeculationFailed)) throw err
-    }
+  const believed = fold?.run ? { ...fold, run: fold.run } : undefined
+  // When the speculative append is all the commit holds, it runs on its own, without begin and commit.
+  const oneStatement = believed !== undefined && fitsOneStatement(d, believed.run)
+  if (oneStatement) {
+    const done = await withStatement(pool, (c) => speculate(c, seenVersion, d, believed, eager))
+    if (done) return done
   }
   return withTx(pool, async (c) => {
-    if (fold?.run && !speculated) {
-      try {
-        return await speculate(c)
-      } catch (err) {
-        if (!(err instanceof SpeculationFailed)) throw err
-      }
+    if (believed && !oneStatement) {
+      const done = await speculate(c, seenVersion, d, believed, eager)
+      if (done) return done
     }
     const prefix: NewEvent[] = []
     let run: RunRow | undefined
@@ -87,6 +68,26 @@ export async function commitDecision(pool: pg.Pool, runId: string, seenVersion: 
     }
     return commitLocked(c, run, d, prefix, eager)
   })
+}
+
+/**
+ * The usual step: believe the run is where this execution left it, and let the history append
+ * itself lock the run, check that, fence and complete the task, and write the rest. Undefined
+ * when the run moved on: nothing was written, and the checked path takes over.
+ */
+async function speculate(c: Client, seenVersion: number, d: Decision, fold: FoldedCompletion & { run: RunRow }, eager?: EagerClaim): Promise<CommitResult | undefined> {
+  const believed: RunRow = { ...fold.run, status: 'waiting', last_seq: d.lastSeq - 1, activation_version: seenVersion }
+  // A run that ends in one statement must have no open children (their close policy is more statements).
+  const noOpenChildren = d.outcome ? ` and not exists (select 1 from engine.runs k where k.parent_run_id = g0.id and k.status in ('queued', 'running', 'waiting', 'suspended', 'quarantined'))` : ''
+  try {
+    return await commitLocked(c, believed, d, [completedEvent(fold.task, fold.output, fold.createdAt)], eager, {
+      check: (p) => `g0.activation_version = ${p(seenVersion)}::int${noOpenChildren}`,
+      also: (p, condition) => completeTaskSql(p, fold.fence, fold.output, 'g0', condition),
+    })
+  } catch (err) {
+    if (err instanceof SpeculationFailed) return undefined
+    throw err
+  }
 }
 
 /**
