@@ -80,20 +80,16 @@ export async function runTraceStream(sink: StreamSink, o: StreamOptions): Promis
 
   const sub = o.feed?.subscribe(trace.project_id, trace.id, wake)
   // Without LISTEN (no pool given, or the connection is down) the stream re-reads on a timer.
+  const poll = setInterval(() => (!o.feed || !o.feed.listening) && wake(), o.pollMs)
   // With it, still every SAFETY_READ_MS: engine notices go out just after their commit, so a
   // writer that dies in between leaves no wake-up behind (db/change-notices.ts).
-  let lastRead = Date.now()
-  const poll = setInterval(() => {
-    if (!o.feed || !o.feed.listening || Date.now() - lastRead >= SAFETY_READ_MS) {
-      lastRead = Date.now()
-      wake()
-    }
-  }, Math.min(o.pollMs, SAFETY_READ_MS))
+  const safety = setInterval(wake, SAFETY_READ_MS)
   const heartbeat = setInterval(() => sink.write(`: heartbeat\n\n`), o.heartbeatMs)
   const shutdownWatch = setInterval(() => sink.stopping() && sink.end(), 500)
   sink.onClose(() => {
     closed = true
     clearInterval(poll)
+    clearInterval(safety)
     clearInterval(heartbeat)
     clearInterval(shutdownWatch)
     sub?.close()
