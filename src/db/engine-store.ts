@@ -155,6 +155,11 @@ export interface AppendOptions {
    * status change costs no extra round trip. `param` adds a bound value and returns its `$n`.
    */
   set?: (param: (value: unknown) => string) => string
+  /**
+   * The status this append moves the run to, set in the same update. An inline projection
+   * (`project`) writes it onto the trace too, so the status trigger finds nothing to rewrite.
+   */
+  status?: string
   /** Enqueue the run's activation job in the same statement (what wakeRun does), if the run may be woken. */
   wake?: boolean
   /**
@@ -231,7 +236,7 @@ export async function appendEvents(c: Client, run: RunRow, events: NewEvent[], o
   })
   const rowsSql = guard ? `select * from (values ${values.join(', ')}) as v where ${gate}` : `values ${values.join(', ')}`
   const lastSeq = param(first + events.length - 1)
-  const extra = opts.set ? `, ${opts.set(param)}` : ''
+  const extra = (opts.status ? `, status = ${param(opts.status)}` : '') + (opts.set ? `, ${opts.set(param)}` : '')
   // A plain select CTE runs only if referenced: `returning` references it.
   const wake = opts.wake && isMoving(run.status)
   const unwake = !wake && opts.unwake
@@ -242,7 +247,7 @@ export async function appendEvents(c: Client, run: RunRow, events: NewEvent[], o
       : ''
   const more = opts.with?.(param, gate)
   const projected = [...(pending.get(run.id)?.events ?? []), ...events.map((e, i) => ({ seq: first + i, type: e.type, payload: e.payload }))]
-  const projection = opts.project ? inlineProjection(run, projected, param, gate) : null
+  const projection = opts.project ? inlineProjection(run, projected, param, gate, opts.status) : null
   const single = singleStatement.get(c)
   if (single) {
     if (single.used) throw new Error('a one-statement commit tried a second statement')

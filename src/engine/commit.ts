@@ -136,7 +136,8 @@ export async function commitLocked(c: Client, run: RunRow, d: Decision, prefix: 
   const tasks: ClaimedTask[] = []
   if (folded) {
     const row = await appendEvents(c, run, events, {
-      set: (p) => `status = 'waiting', waiting_for = ${p(JSON.stringify(d.waitingFor))}::jsonb, activation_version = activation_version + 1`,
+      status: 'waiting',
+      set: (p) => `waiting_for = ${p(JSON.stringify(d.waitingFor))}::jsonb, activation_version = activation_version + 1`,
       wake: wakeNow,
       // This activation consumed what its job was queued for; the new commands move the run next.
       // A fold or an in-process start (prefix events) had no job: every wake comes with an event,

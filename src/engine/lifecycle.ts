@@ -131,8 +131,9 @@ export async function closeRun(
   // timers, pending signals), its instance closed (unless the run continues as new), and its open
   // children listed for the parent-close policy.
   const row = await appendEvents(c, run, [...(opts.preceding ?? []), { type: `workflow.${outcome.kind}`, payload }], {
+    status: outcome.kind,
     set: (p) =>
-      `status = ${p(outcome.kind)}, result = ${p(outcome.kind === 'completed' ? JSON.stringify(outcome.result ?? null) : null)}::jsonb,
+      `result = ${p(outcome.kind === 'completed' ? JSON.stringify(outcome.result ?? null) : null)}::jsonb,
        error_code = ${p(error.code)}, error_message = ${p(error.message)}, waiting_for = null, completed_at = now()` +
       (opts.bumpVersion ? ', activation_version = activation_version + 1' : ''),
     with: (p, gate) => ({

@@ -79,8 +79,9 @@ async function projectEvents(c: pg.PoolClient, run: RunRow, events: Projected[])
  * The projection of a step as CTEs (and `returning` expressions) for the statement that appends
  * its history, saving a round trip; null when it needs more than one statement (see planProjection).
  */
-export function inlineProjection(run: RunRow, events: Projected[], param: (value: unknown) => string, gate = 'true'): { ctes: string; returning: string } | null {
+export function inlineProjection(run: RunRow, events: Projected[], param: (value: unknown) => string, gate = 'true', runStatus?: string): { ctes: string; returning: string } | null {
   const plan = planProjection(run, events)
+  plan.final.runStatus = runStatus
   if (plan.direct.length) return null
   // A gated statement (a speculative commit) never opens a trace: keep that path simple.
   if (gate !== 'true' && plan.final.open) return null
@@ -204,6 +205,11 @@ interface FinalParts {
   terminal: boolean
   /** Create the run's session, trace and root span here (its first flush). */
   open: { instanceKey: string; input: unknown } | null
+  /**
+   * The run's status once the statement holding these parts has run, when that statement sets it
+   * (an inline projection): reading engine.runs there would see the status before it.
+   */
+  runStatus?: string
 }
 
 function finalStatement(f: FinalParts): { text: string; values: unknown[] } {
@@ -245,6 +251,9 @@ function traceTotals(failed: string, spansJoin = ''): { set: string; from: strin
 function finalCtes(f: FinalParts, p: (value: unknown) => string, gate = 'true'): { ctes: string[]; change: string } {
   const project = p(f.run.project_id)
   const trace = p(traceIdOf(f.run.id))
+  // Bound only where used: Postgres cannot type a parameter no part of the text reads.
+  let statusSql: string | undefined
+  const runStatus = () => (statusSql ??= runStatusSql(p, f.run.id, f.runStatus))
   const ctes = [
     `n as (
        insert into trace_change_counters as tc (project_id, trace_id, last_seq)
@@ -254,7 +263,7 @@ function finalCtes(f: FinalParts, p: (value: unknown) => string, gate = 'true'):
   // Data-modifying CTEs run whether or not anything reads them.
   const part = (name: string, sql: string) => ctes.push(`${name} as (${sql})`)
   if (f.open) {
-    const open = openParts(p, f.run, f.open)
+    const open = openParts(p, f.run, f.open, runStatus())
     ctes.push(...open.ctes)
     part('rt', open.rootSpan)
   } else ctes.push(`t as (select id from traces where engine_run_id = ${p(f.run.id)}::uuid)`)
@@ -310,7 +319,7 @@ function finalCtes(f: FinalParts, p: (value: unknown) => string, gate = 'true'):
     )
     part(
       'upd',
-      `update traces tr set change_seq = n.last_seq, updated_at = now(), status = ${status}, output = ${output}::jsonb, end_time = now(),
+      `update traces tr set change_seq = n.last_seq, updated_at = now(), status = ${status}, output = ${output}::jsonb, end_time = now(), engine_run_status = ${runStatus()},
          duration_ms = (extract(epoch from now() - tr.start_time) * 1000)::bigint, ${totals.set}
        from t, n, ${totals.from}
        where tr.id = t.id returning 1`,
@@ -341,10 +350,19 @@ function finalCtes(f: FinalParts, p: (value: unknown) => string, gate = 'true'):
 }
 
 /**
+ * The trace's engine_run_status: the status the statement sets, when given, else the run's row as
+ * the statement sees it (before a commit, after everything else the transaction wrote). The
+ * status trigger (migration 15) then finds the trace already showing it and writes nothing.
+ */
+function runStatusSql(p: (value: unknown) => string, runId: string, known?: string): string {
+  return known ? `${p(known)}::text` : `(select status from engine.runs where id = ${p(runId)}::uuid)`
+}
+
+/**
  * A run's session, trace and root span, as CTEs over `n` (its change number): `s` and `t` (the
  * trace's id), and the root span insert. Both ways of opening a trace use them.
  */
-function openParts(p: (value: unknown) => string, r: RunRow, open: { instanceKey: string; input: unknown }): { ctes: string[]; rootSpan: string } {
+function openParts(p: (value: unknown) => string, r: RunRow, open: { instanceKey: string; input: unknown }, runStatus: string): { ctes: string[]; rootSpan: string } {
   const project = p(r.project_id)
   const name = p(r.definition_name)
   const input = p(JSON.stringify(open.input))
@@ -361,7 +379,7 @@ function openParts(p: (value: unknown) => string, r: RunRow, open: { instanceKey
            engine_run_id, engine_instance_key, engine_definition_name, engine_definition_version, engine_run_status, engine_parent_run_id, engine_root_run_id)
          select ${project}, s.id, ${p(traceIdOf(r.id))}, ${name}, ${p(JSON.stringify({ engine: { ...meta, continued_from_run_id: r.continued_from_run_id, parent_run_id: r.parent_run_id } }))}::jsonb,
            ${input}::jsonb, 'running', true, now(), n.last_seq, ${runId}::uuid, ${key}, ${name}, ${p(r.definition_version)},
-           (select status from engine.runs where id = ${runId}::uuid), ${p(r.parent_run_id)}::uuid, ${p(r.root_run_id)}::uuid
+           ${runStatus}, ${p(r.parent_run_id)}::uuid, ${p(r.root_run_id)}::uuid
          from s, n
          -- A trace already under this id (sent by a client) becomes the run's: steps find it by engine_run_id.
          on conflict (project_id, trace_id) do update set updated_at = now(), engine_run_id = excluded.engine_run_id,
@@ -383,7 +401,7 @@ async function openTrace(c: pg.PoolClient, run: RunRow, payload: Record<string, 
     values.push(value)
     return `$${values.length}`
   }
-  const open = openParts(p, run, { instanceKey: String(payload.instance_key ?? ''), input: payload.input ?? null })
+  const open = openParts(p, run, { instanceKey: String(payload.instance_key ?? ''), input: payload.input ?? null }, runStatusSql(p, run.id))
   await pq(c, `with n as (select ${p(change)}::bigint as last_seq), ${open.ctes.join(', ')} ${open.rootSpan}`, values)
 }
 
@@ -437,7 +455,7 @@ async function closeTrace(c: pg.PoolClient, run: RunRow, type: string, p: Record
   await pq(c,
     `with tr as (
        update traces set status = $2, output = $3::jsonb, end_time = now(), duration_ms = (extract(epoch from now() - start_time) * 1000)::bigint,
-         change_seq = $4, updated_at = now() where engine_run_id = $1::uuid returning id),
+         change_seq = $4, updated_at = now(), engine_run_status = (select status from engine.runs where id = $1::uuid) where engine_run_id = $1::uuid returning id),
      root as (
        update spans s set status = $2, status_message = $6, output = $3::jsonb, end_time = now(),
          duration_ms = (extract(epoch from now() - s.start_time) * 1000)::bigint, change_seq = $4, updated_at = now()
