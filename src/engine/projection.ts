@@ -24,7 +24,6 @@ interface EventRow {
   message: string
   payload: Record<string, unknown>
   sequence: number
-  key: string
 }
 
 const TERMINAL_TRACE_STATUS: Record<string, 'completed' | 'failed'> = {
@@ -112,7 +111,7 @@ function planProjection(run: RunRow, events: Projected[]): ProjectionPlan {
     let k = 0
     const ev0 = (event_type: string, message: string, extra: Record<string, unknown> = {}, level = 'info', span = rootSpan(run.id)) => {
       k++
-      out.push({ span_id: span, event_type, level, message, payload: { ...extra, engine_event_type: ev.type, engine_sequence_no: ev.seq }, sequence: ev.seq * 10 + k, key: `${run.id}:${ev.seq}:${k}` })
+      out.push({ span_id: span, event_type, level, message, payload: { ...extra, engine_event_type: ev.type, engine_sequence_no: ev.seq }, sequence: ev.seq * 10 + k })
     }
 
     switch (ev.type) {
@@ -287,13 +286,15 @@ function finalCtes(f: FinalParts, p: (value: unknown) => string, gate = 'true'):
        where s.trace_id = t.id and s.span_id = any(${p(f.closes.map((x) => x.span_id))}::text[]) and s.span_id = x.span_id returning 1`,
     )
   }
+  // No idempotency keys: an event is written in the transaction that appends the history it
+  // mirrors, so exactly once, and repair writes only into traces whose events purge removed.
+  // (A key cost a unique-index entry per event.)
   if (f.events.length) {
     part(
       'ins',
-      `insert into span_events (project_id, trace_id, span_id, event_type, level, event_ts, sequence, message, payload, idempotency_key, change_seq)
-       select ${project}, t.id, x.span_id, x.event_type, x.level, now(), x.sequence, x.message, x.payload, x.key, n.last_seq
-       from t, n, json_to_recordset(${p(JSON.stringify(f.events))}::json) as x(span_id text, event_type text, level text, sequence integer, message text, payload jsonb, key text)
-       on conflict (project_id, idempotency_key) where idempotency_key is not null do nothing
+      `insert into span_events (project_id, trace_id, span_id, event_type, level, event_ts, sequence, message, payload, change_seq)
+       select ${project}, t.id, x.span_id, x.event_type, x.level, now(), x.sequence, x.message, x.payload, n.last_seq
+       from t, n, json_to_recordset(${p(JSON.stringify(f.events))}::json) as x(span_id text, event_type text, level text, sequence integer, message text, payload jsonb)
        returning 1`,
     )
   }
