@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
+import { ingestSync } from '../src/ingest/index.js'
 import { createProject } from '../src/projects.js'
 import { createTestDatabase, type TestDatabase } from './helpers/db.js'
 import { api, startTestServer, type TestServer } from './helpers/server.js'
@@ -149,6 +150,22 @@ describe('projects and API keys over HTTP', () => {
     assert.equal(del.status, 204)
     assert.equal((await api(server.url, 'GET', '/api/projects', { headers: asKey(created.body.api_key) })).status, 401)
     assert.equal((await api(server.url, 'DELETE', `/api/projects/${created.body.id}`, h)).status, 404)
+  })
+
+  it("deleting a project removes its traces' spans and events too (through the trace)", async () => {
+    const doomed = await createProject(t.db, 'doomed')
+    const ingested = await ingestSync(t.db, doomed.id, {
+      batch_key: 'doomed-1',
+      traces: [{ trace_id: 'tr-doomed', name: 'run' }],
+      spans: [{ trace_id: 'tr-doomed', span_id: 'root', name: 'plan', start_time: new Date().toISOString() }],
+      events: [{ trace_id: 'tr-doomed', span_id: 'root', event_type: 'log', message: 'hi' }],
+    })
+    assert.equal(ingested.status, 'ok')
+    const left = async () =>
+      (await t.pool.query(`select (select count(*) from spans where project_id = $1)::int as spans, (select count(*) from span_events where project_id = $1)::int as events`, [doomed.id])).rows[0]
+    assert.deepEqual(await left(), { spans: 1, events: 1 })
+    assert.equal((await api(server.url, 'DELETE', `/api/projects/${doomed.id}`, { headers: asBearer(ADMIN) })).status, 204)
+    assert.deepEqual(await left(), { spans: 0, events: 0 })
   })
 
   it('refuses a wrong admin token', async () => {
