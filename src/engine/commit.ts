@@ -3,12 +3,14 @@ import { activityTask, appendEvents, prepared, enqueueTimerJob, lockRun, Specula
 import { completedEvent, completeFenced, completeTaskSql, TASK_COLUMNS, type ClaimedTask, type Fence, type RecordResult } from './activities.js'
 import { closeRun, createRunWithInstance, requestCancelLocked } from './lifecycle.js'
 import { resolveRetry } from './retry.js'
+import { batchable, type StepBatcher } from './step-batch.js'
 import { isDefinitionKnown } from './workers.js'
 import { activityKey, childKey, isMoving, isTerminal, timerKey, type Command, type Decision } from './types.js'
 
 // Commits one activation's decision in one short transaction: lock the run, check nothing moved
 // since the activation read it, append what the workflow code produced, create the work it asked
-// for, and enqueue the jobs that will move it next.
+// for, and enqueue the jobs that will move it next. The usual step (an activity completed, more
+// activities asked for) is written together with other runs' steps (step-batch.ts).
 
 export type CommitResult =
   /** `run`: the run's row as this commit left it (its status and counters as far as the commit knows). */
@@ -36,12 +38,25 @@ export interface FoldedCompletion {
   run?: RunRow
 }
 
-export async function commitDecision(pool: pg.Pool, runId: string, seenVersion: number, d: Decision, eager?: EagerClaim, fold?: FoldedCompletion): Promise<CommitResult> {
+/**
+ * `steps`: when given, a step that only asks for activities is written together with other runs'
+ * steps that are ready at the same time (see step-batch.ts).
+ */
+export async function commitDecision(
+  pool: pg.Pool,
+  runId: string,
+  seenVersion: number,
+  d: Decision,
+  eager?: EagerClaim,
+  fold?: FoldedCompletion,
+  steps?: StepBatcher,
+): Promise<CommitResult> {
   const believed = fold?.run ? { ...fold, run: fold.run } : undefined
   // When the speculative append is all the commit holds, it runs on its own, without begin and commit.
   const oneStatement = believed !== undefined && fitsOneStatement(d, believed.run)
   if (oneStatement) {
-    const done = await withStatement(pool, (c) => speculate(c, seenVersion, d, believed, eager))
+    const batched = steps && !d.outcome ? await batchStep(steps, seenVersion, d, believed, eager) : null
+    const done = batched === null ? await withStatement(pool, (c) => speculate(c, seenVersion, d, believed, eager)) : batched
     if (done) return done
   }
   return withTx(pool, async (c) => {
@@ -91,6 +106,37 @@ async function speculate(c: Client, seenVersion: number, d: Decision, fold: Fold
 }
 
 /**
+ * The usual step, written by the batcher: the same guard and the same rows as speculate's
+ * statement. Undefined when the run moved on (nothing was written); null when the step's shape is
+ * not one the batched statement writes.
+ */
+async function batchStep(steps: StepBatcher, seenVersion: number, d: Decision, fold: FoldedCompletion & { run: RunRow }, eager?: EagerClaim): Promise<CommitResult | undefined | null> {
+  const run: RunRow = { ...fold.run, status: 'waiting', last_seq: d.lastSeq - 1, activation_version: seenVersion }
+  const events = decisionEvents([completedEvent(fold.task, fold.output, fold.createdAt)], d)
+  if (!batchable(run, events)) return null
+  const activities = d.commands.filter((cmd): cmd is ActivityCommand => cmd.kind === 'activity')
+  const outcome = await steps.submit({
+    run,
+    seenVersion,
+    fence: fold.fence,
+    output: fold.output,
+    events,
+    tasks: activities.map((cmd) => taskSpec(cmd, eager)),
+    waitingFor: d.waitingFor,
+  })
+  if (!outcome.applied) return undefined
+  run.last_seq += events.length
+  return { ok: true, closed: false, timers: [], tasks: outcome.tasks, lastSeq: run.last_seq, run }
+}
+
+/** A decision's history: what goes before (`prefix`), its commands, then its version markers. */
+function decisionEvents(prefix: NewEvent[], d: Decision): NewEvent[] {
+  const events: NewEvent[] = [...prefix, ...d.commands.map(commandEvent)]
+  for (const m of d.markers) events.push({ type: 'workflow.version_marker', payload: { change_id: m.changeId, command_position: m.position } })
+  return events
+}
+
+/**
  * Whether a folded decision commits as its guarded history append alone: a step that only asks
  * for activities (their tasks ride in the append), or an end that needs nothing after it (no
  * parent to notify, no next run; open children are ruled out by the guard).
@@ -119,8 +165,7 @@ export async function commitLocked(c: Client, run: RunRow, d: Decision, prefix: 
     return { ok: true, closed: true, timers: [], tasks: [], lastSeq: run.last_seq, run }
   }
   const seqBefore = run.last_seq + prefix.length
-  const events: NewEvent[] = [...prefix, ...d.commands.map(commandEvent)]
-  for (const m of d.markers) events.push({ type: 'workflow.version_marker', payload: { change_id: m.changeId, command_position: m.position } })
+  const events = decisionEvents(prefix, d)
   // Common case (new commands; no child, cancellation or outcome): the history append also moves the run to
   // waiting and, if outcomes arrived while the code ran, enqueues its activation — one round trip.
   const folded = !d.outcome && events.length > 0 && !d.cancelledCommands.length && !d.commands.some((cmd) => cmd.kind === 'child')

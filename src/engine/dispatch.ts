@@ -8,6 +8,7 @@ import { startRun, type StartRequest, type StartResponse } from './control.js'
 import { startedPayload } from './lifecycle.js'
 import type { ActivityContext, Registry } from './definitions.js'
 import { errorCodeOf, errorMessageOf } from './errors.js'
+import { StepBatcher } from './step-batch.js'
 import { WorkflowExecution } from './execution.js'
 import { toJsonbShape } from './json.js'
 import { isMoving, type HistoryEvent } from './types.js'
@@ -30,6 +31,8 @@ export interface DispatchContext {
   cacheLimit?: number
   /** Called when this worker commits a run's end (in-process callers waiting for a result). */
   onRunClosed?: (runId: string) => void
+  /** Called with the number of steps in each batched step statement (see step-batch.ts). */
+  onStepBatch?: (size: number) => void
 }
 
 interface CacheEntry {
@@ -48,10 +51,20 @@ export class Dispatcher {
   /** Set when the worker stops: outcomes still failing to record are left to the sweeper. */
   stopping = false
 
-  constructor(private readonly ctx: DispatchContext) {}
+  /** Writes the usual steps of several runs together (group commit). */
+  private readonly steps: StepBatcher
+
+  constructor(private readonly ctx: DispatchContext) {
+    this.steps = new StepBatcher(ctx.pool, { onFlush: ctx.onStepBatch })
+  }
 
   get cachedRuns(): number {
     return this.cache.size
+  }
+
+  /** Steps waiting for the next group commit (tests watch it). */
+  get queuedSteps(): number {
+    return this.steps.queued
   }
 
   /** One activation at a time per run inside this process. */
@@ -120,7 +133,7 @@ export class Dispatcher {
   private async commit(runId: string, entry: CacheEntry, fold?: FoldedCompletion): Promise<CommitResult> {
     let result: CommitResult
     try {
-      result = await commitDecision(this.ctx.pool, runId, entry.version, entry.exec.takeDecision(), this.eagerClaim(), fold)
+      result = await commitDecision(this.ctx.pool, runId, entry.version, entry.exec.takeDecision(), this.eagerClaim(), fold, this.steps)
     } catch (err) {
       // The execution moved past what the database holds (its decision is gone with the failed
       // commit): it must not be trusted again. The next activation replays.

@@ -88,6 +88,20 @@ export function inlineProjection(run: RunRow, events: Projected[], param: (value
   return { ctes: parts.ctes.join(',\n     '), returning: parts.change }
 }
 
+/**
+ * A step's projection when it is only spans opened and closed and events added (no trace to open
+ * or close, no write of its own): the parts a batched step commit writes. Null otherwise.
+ */
+export function stepProjection(run: RunRow, events: Projected[]): Pick<FinalParts, 'opens' | 'closes' | 'events'> | null {
+  const plan = planProjection(run, events)
+  const f = plan.final
+  if (plan.direct.length || f.open || f.end || f.terminal) return null
+  return { opens: f.opens, closes: f.closes, events: f.events }
+}
+
+/** The root span's id: activity spans hang under it. */
+export { rootSpan as rootSpanId }
+
 function planProjection(run: RunRow, events: Projected[]): ProjectionPlan {
   const change = PENDING_CHANGE
   const direct: ProjectionPlan['direct'] = []
@@ -192,7 +206,7 @@ function planProjection(run: RunRow, events: Projected[]): ProjectionPlan {
  * the text (each shape is prepared once per connection): an empty part still costs the executor
  * its set-up.
  */
-interface FinalParts {
+export interface FinalParts {
   run: RunRow
   events: EventRow[]
   opens: Array<{ span_id: string; name: string; input: unknown; metadata: unknown }>

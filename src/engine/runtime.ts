@@ -27,6 +27,8 @@ export interface EngineWorkerOptions {
   crashAt?: string
   /** Called when this worker commits a run's end; see DispatchContext.onRunClosed. */
   onRunClosed?: (runId: string) => void
+  /** Called with the size of each group commit of steps; see DispatchContext.onStepBatch. */
+  onStepBatch?: (size: number) => void
 }
 
 export interface EngineWorker {
@@ -57,6 +59,7 @@ export async function startEngineWorker(options: EngineWorkerOptions): Promise<E
     eagerLimit: options.concurrency ?? 10,
     onTimers: (timers) => timers.forEach((t) => schedule(t.id, t.dueAt)),
     onRunClosed: options.onRunClosed,
+    onStepBatch: options.onStepBatch,
   })
 
   await registerWorker(pool, id, registry)

@@ -54,12 +54,24 @@ const gateAndSignal = defineWorkflow({ name: 'fast-gate-signal', version: '1' },
   return `${opened}+${note}`
 })
 
+// One gate per key, so a test can let chosen runs' activities finish.
+const gates = new Map<string, () => void>()
+const keyedGate = defineActivity('fast.keyed-gate', async (key: string) => {
+  await new Promise<void>((resolve) => gates.set(key, resolve))
+  return key
+})
+const gateThenStep = defineWorkflow({ name: 'fast-gate-then-step', version: '1' }, async (ctx, key: string) => {
+  const opened = await ctx.activity(keyedGate, key)
+  return `${opened}:${await ctx.activity(double, 1)}`
+})
+
 describe('engine fast path: one transaction per step', () => {
   let t: TestDatabase
   let worker: EngineWorker
   let projectId: string
   let n = 0
   const logs: string[] = []
+  const batchSizes: number[] = []
   const req = (definitionName: string, input: unknown) => ({ projectId, instanceKey: `fast-${++n}`, definitionName, definitionVersion: '1', input })
 
   /** History as "type@transaction" groups, in order. */
@@ -82,7 +94,13 @@ describe('engine fast path: one transaction per step', () => {
     t = await createTestDatabase()
     projectId = (await createProject(t.db, 'fast-path')).id
     const logger = createLogger({ level: 'info', format: 'json', stream: new Writable({ write: (chunk, _enc, done) => (logs.push(String(chunk)), done()) }) })
-    worker = await startEngineWorker({ pool: t.pool, registry: new Registry([double, chain, unordered, perKey, gate, gateOnly, gateAndSignal, signalStep, lingering, leavesChild]), logger, pollInterval: 300 })
+    worker = await startEngineWorker({
+      pool: t.pool,
+      registry: new Registry([double, chain, unordered, perKey, gate, gateOnly, gateAndSignal, signalStep, lingering, leavesChild, keyedGate, gateThenStep]),
+      logger,
+      pollInterval: 300,
+      onStepBatch: (size) => batchSizes.push(size),
+    })
   })
   after(async () => {
     await worker?.stop()
@@ -209,6 +227,66 @@ describe('engine fast path: one transaction per step', () => {
     const groups = await commitGroups(run_id)
     const completed = groups.find((g) => g.includes('activity.completed'))
     assert.deepEqual(completed, ['activity.completed'], 'the speculative decision was dropped; the completion was recorded on its own')
+    await assertHistoryContiguous(t.pool)
+    await assertOneOutcomePerActivity(t.pool)
+  })
+  it('steps of many runs ready at once commit together, each with its own history and trace rows', async () => {
+    batchSizes.length = 0
+    const started = await Promise.all(Array.from({ length: 40 }, (_, i) => worker.start(req('fast-chain', i))))
+    for (const [i, r] of started.entries()) assert.equal((await waitForStatus(t.pool, r.run_id, 'completed')).result, i * 8)
+    assert.ok(Math.max(...batchSizes) > 1, `some statement carried several runs' steps (sizes: ${batchSizes.join(', ')})`)
+    for (const r of started.slice(0, 5)) {
+      assert.deepEqual(await commitGroups(r.run_id), [
+        ['workflow.started', 'activity.scheduled'],
+        ['activity.completed', 'activity.scheduled'],
+        ['activity.completed', 'activity.scheduled'],
+        ['activity.completed', 'workflow.completed'],
+      ])
+    }
+    // Every run's trace: the root span and three closed activity spans, and events mirroring each step.
+    const { rows } = await t.pool.query(
+      `select tr.total_spans, (select count(*)::int from spans s where s.trace_id = tr.id and s.status = 'completed') as closed,
+         (select count(distinct (e.payload->>'engine_sequence_no'))::int from span_events e where e.trace_id = tr.id) as mirrored
+       from traces tr where tr.engine_run_id = any($1::uuid[])`,
+      [started.map((r) => r.run_id)],
+    )
+    assert.equal(rows.length, 40)
+    for (const row of rows) assert.deepEqual(row, { total_spans: 4, closed: 4, mirrored: 8 })
+    await assertHistoryContiguous(t.pool)
+    await assertOneOutcomePerActivity(t.pool)
+  })
+
+  it('in a group commit, a step whose task was taken away writes nothing and the others commit', async () => {
+    const keys = ['held-1', 'held-2', 'taken', 'fine'].map((k) => `${k}-${n}`)
+    const runs = await Promise.all(keys.map((key) => worker.start(req('fast-gate-then-step', key))))
+    await waitFor('every gate to be waiting', async () => keys.every((k) => gates.has(k)))
+    const runOf = (i: number) => runs[i]!.run_id
+    // Hold two statements in flight (both statement slots), so the next two steps queue for one statement.
+    const blocker = await t.pool.connect()
+    try {
+      await blocker.query('begin')
+      await blocker.query('select id from engine.runs where id = any($1::uuid[]) for update', [[runOf(0), runOf(1)]])
+      gates.get(keys[0]!)!()
+      gates.get(keys[1]!)!()
+      await waitFor('both held steps to wait on the lock', async () =>
+        Number((await t.pool.query(`select count(*) from pg_stat_activity where wait_event_type = 'Lock' and query like '%json_to_recordset($1::json) as x(i int%'`)).rows[0].count) === 2)
+      // As if the sweeper had given the task up and another worker had claimed it.
+      const { rows: taken } = await t.pool.query(`update engine.activity_tasks set owner = 'another-worker', attempt = attempt + 1 where run_id = $1 and status = 'claimed' returning id`, [runOf(2)])
+      batchSizes.length = 0
+      gates.get(keys[2]!)!()
+      gates.get(keys[3]!)!()
+      await waitFor('both steps to queue', async () => worker.dispatcher.queuedSteps === 2)
+      await blocker.query('commit')
+      await waitFor('the taken result to be discarded', async () => logs.some((line) => line.includes('activity result discarded') && line.includes(taken[0].id)))
+      assert.ok(batchSizes.includes(2), `the queued steps went in one statement (sizes: ${batchSizes.join(', ')})`)
+    } finally {
+      blocker.release()
+    }
+    for (const i of [0, 1, 3]) assert.equal((await waitForStatus(t.pool, runOf(i), 'completed')).result, `${keys[i]}:2`)
+    const { rows: history } = await t.pool.query(`select event_type from engine.history where run_id = $1 order by sequence_no`, [runOf(2)])
+    assert.deepEqual(history.map((r) => r.event_type), ['workflow.started', 'activity.scheduled'])
+    const { rows: task } = await t.pool.query(`select status, owner, output from engine.activity_tasks where run_id = $1`, [runOf(2)])
+    assert.deepEqual(task, [{ status: 'claimed', owner: 'another-worker', output: null }])
     await assertHistoryContiguous(t.pool)
     await assertOneOutcomePerActivity(t.pool)
   })
