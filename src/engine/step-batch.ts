@@ -92,8 +92,10 @@ export class StepBatcher {
       return
     }
     const changes: ChangeNotice[] = []
+    const answered = new Set<number>()
     for (const row of rows) {
       const p = batch[row.i]!
+      answered.add(row.i)
       if (!row.applied) {
         p.resolve({ applied: false })
         continue
@@ -103,6 +105,8 @@ export class StepBatcher {
       p.resolve({ applied: true, tasks })
     }
     noticeChanges(this.pool, changes)
+    // Every step gets an answer; one the statement did not report on is an error, never a guess.
+    batch.forEach((p, i) => answered.has(i) || p.reject(new Error('group commit returned no row for a step')))
   }
 }
 
