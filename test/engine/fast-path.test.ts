@@ -1,8 +1,10 @@
 import assert from 'node:assert/strict'
 import { Writable } from 'node:stream'
 import { after, before, describe, it } from 'node:test'
+import { lockRun, wakeRun, withTx } from '../../src/db/engine-store.js'
 import { signalRun, startRun } from '../../src/engine/control.js'
 import { defineActivity, defineWorkflow, Registry } from '../../src/engine/definitions.js'
+import { deliverSignal } from '../../src/engine/lifecycle.js'
 import { replayRuns } from '../../src/engine/replay-check.js'
 import { startEngineWorker, type EngineWorker } from '../../src/engine/runtime.js'
 import { createLogger } from '../../src/logger.js'
@@ -221,8 +223,16 @@ describe('engine fast path: one transaction per step', () => {
   it('a signal that arrives while the activity runs makes the completion commit alone, and the run still ends right', async () => {
     const { run_id } = await worker.start(req('fast-gate-signal', null))
     await waitFor('the gate activity to start', async () => (await t.pool.query(`select 1 from engine.activity_tasks where run_id = $1 and status = 'claimed'`, [run_id])).rows[0])
-    await signalRun(t.pool, projectId, run_id, 'note', 'hi')
-    release()
+    // The signal commits while the completion is waiting for the run: the completion then meets it
+    // in the run's history (had the signal's activation run first, the completion would have folded).
+    await withTx(t.pool, async (c) => {
+      const run = (await lockRun(c, run_id))!
+      await deliverSignal(c, run, 'note', 'hi')
+      await wakeRun(c, run)
+      release()
+      await waitFor('the completion to wait for the run', async () =>
+        Number((await t.pool.query(`select count(*) from pg_stat_activity where wait_event_type = 'Lock' and datname = current_database()`)).rows[0].count) > 0)
+    })
     assert.equal((await waitForStatus(t.pool, run_id, 'completed')).result, 'opened+hi')
     const groups = await commitGroups(run_id)
     const completed = groups.find((g) => g.includes('activity.completed'))
