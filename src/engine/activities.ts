@@ -148,6 +148,11 @@ export async function failTask(pool: pg.Pool, fence: Fence, code: string, messag
   })
 }
 
+/** Task rows as a statement's JSON hands them back (json_agg of TASK_COLUMNS). */
+export function claimedTasks(rows: unknown): ClaimedTask[] {
+  return ((rows as Array<ClaimedTask & { scheduled_at: string }> | null | undefined) ?? []).map((t) => ({ ...t, scheduled_at: new Date(t.scheduled_at) }))
+}
+
 export const TASK_COLUMNS = ['id', 'run_id', 'project_id', 'command_id', 'activity_key', 'activity_type', 'input', 'attempt', 'owner', 'execution_target', 'retry_policy', 'timeouts', 'scheduled_at', 'status']
 
 const FENCED_TASK_SQL = `select ${runColumns('r')}, ${TASK_COLUMNS.map((k) => `t.${k} as task_${k}`).join(', ')},

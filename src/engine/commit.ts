@@ -1,6 +1,6 @@
 import type pg from 'pg'
 import { activityTask, appendEvents, prepared, enqueueTimerJob, lockRun, SpeculationFailed, wakeRun, withStatement, withTx, type AppendOptions, type Client, type NewEvent, type RunRow } from '../db/engine-store.js'
-import { completedEvent, completeFenced, completeTaskSql, TASK_COLUMNS, type ClaimedTask, type Fence, type RecordResult } from './activities.js'
+import { claimedTasks, completedEvent, completeFenced, completeTaskSql, TASK_COLUMNS, type ClaimedTask, type Fence, type RecordResult } from './activities.js'
 import { closeRun, createRunWithInstance, requestCancelLocked } from './lifecycle.js'
 import { resolveRetry } from './retry.js'
 import { batchable, type StepBatcher } from './step-batch.js'
@@ -290,10 +290,6 @@ function activityTaskCtes(param: (value: unknown) => string, specs: TaskSpec[], 
        from tk where tk.execution_target = 'local' and tk.owner is null)`,
     returning: `(select coalesce(json_agg(tk) filter (where tk.owner is not null), '[]'::json) from tk) as tasks, (select count(*) from tj) as task_jobs`,
   }
-}
-
-function claimedTasks(rows: unknown): ClaimedTask[] {
-  return ((rows as Array<ClaimedTask & { scheduled_at: string }> | undefined) ?? []).map((t) => ({ ...t, scheduled_at: new Date(t.scheduled_at) }))
 }
 
 function commandEvent(cmd: Command): NewEvent {

@@ -1,7 +1,7 @@
 import type pg from 'pg'
 import { noticeChanges, type ChangeNotice } from '../db/change-notices.js'
 import { activityTask, prepared, type NewEvent, type RunRow } from '../db/engine-store.js'
-import { TASK_COLUMNS, type ClaimedTask, type Fence } from './activities.js'
+import { claimedTasks, TASK_COLUMNS, type ClaimedTask, type Fence } from './activities.js'
 import { rootSpanId, stepProjection, traceIdOf } from './projection.js'
 import { MOVING_STATUSES } from './types.js'
 
@@ -101,8 +101,7 @@ export class StepBatcher {
         continue
       }
       if (row.change) changes.push(row.change)
-      const tasks = ((row.tasks as Array<ClaimedTask & { scheduled_at: string }> | null) ?? []).map((t) => ({ ...t, scheduled_at: new Date(t.scheduled_at) }))
-      p.resolve({ applied: true, tasks })
+      p.resolve({ applied: true, tasks: claimedTasks(row.tasks) })
     }
     noticeChanges(this.pool, changes)
     // Every step gets an answer; one the statement did not report on is an error, never a guess.
