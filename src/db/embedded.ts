@@ -415,11 +415,20 @@ async function otherContinuaConnections(state: ClusterState): Promise<number> {
   client.on('error', () => {})
   try {
     await client.connect()
-    const { rows } = await client.query<{ n: string }>(
-      `select count(*) as n from pg_stat_activity where application_name like $1 and pid <> pg_backend_pid()`,
+    const { rows } = await client.query<{ application_name: string }>(
+      `select application_name from pg_stat_activity where application_name like $1 and pid <> pg_backend_pid()`,
       [`${APP_NAME_PREFIX}:%`],
     )
-    return Number(rows[0]?.n ?? 0)
+    // A backend can outlive its client by a moment: this process's own pools (just closed) and
+    // processes that have exited do not count. Names from continuaApplicationName end with the
+    // process id (only local processes reach the cluster: it listens on 127.0.0.1); a name without
+    // one always counts.
+    return rows.filter((r) => {
+      const last = r.application_name.split(':').at(-1) ?? ''
+      if (!/^\d+$/.test(last)) return true
+      const pid = Number(last)
+      return pid !== process.pid && processAlive(pid)
+    }).length
   } catch {
     return 0
   } finally {
