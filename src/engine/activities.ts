@@ -148,6 +148,33 @@ export async function failTask(pool: pg.Pool, fence: Fence, code: string, messag
   })
 }
 
+/** Columns of a task spec row as commit.ts's taskSpec builds it (JSON read with json_to_recordset). */
+export const TASK_SPEC_COLUMNS = 'command_id int, activity_key text, activity_type text, input jsonb, execution_target text, retry_policy jsonb, timeouts jsonb, owner text'
+
+/**
+ * Creates tasks from `rows`, a from-list holding the specs as `k` (over TASK_SPEC_COLUMNS), for
+ * `project` and `run` (SQL over it). A spec naming an `owner` is claimed for it at once (eager
+ * execution); the others are queued. Returns TASK_COLUMNS.
+ */
+export function insertTasksSql(rows: string, project: string, run: string, where = 'true'): string {
+  return `insert into engine.activity_tasks (project_id, run_id, command_id, activity_key, activity_type, input, execution_target, retry_policy, timeouts,
+         status, attempt, owner, claimed_at)
+       select ${project}, ${run}, k.command_id, k.activity_key, k.activity_type, k.input, k.execution_target, k.retry_policy, k.timeouts,
+         case when k.owner is null then 'queued' else 'claimed' end, case when k.owner is null then 0 else 1 end, k.owner,
+         case when k.owner is null then null else now() end
+       from ${rows} where ${where}
+       on conflict (run_id, command_id) do nothing returning ${TASK_COLUMNS.join(', ')}`
+}
+
+/**
+ * The queue jobs of the local tasks `tk` (insertTasksSql's rows) that nobody claimed: an eagerly
+ * claimed task has no job (if its owner dies, the sweeper queues it). `prefix` binds activityTask('').
+ */
+export function taskJobsSql(prefix: string): string {
+  return `select graphile_worker.add_job(${prefix} || tk.activity_type, json_build_object('task_id', tk.id::text), job_key => 'task:' || tk.id::text, max_attempts => 25)
+       from tk where tk.execution_target = 'local' and tk.owner is null`
+}
+
 /** Task rows as a statement's JSON hands them back (json_agg of TASK_COLUMNS). */
 export function claimedTasks(rows: unknown): ClaimedTask[] {
   return ((rows as Array<ClaimedTask & { scheduled_at: string }> | null | undefined) ?? []).map((t) => ({ ...t, scheduled_at: new Date(t.scheduled_at) }))

@@ -1,9 +1,9 @@
 import type pg from 'pg'
 import { activityTask, appendEvents, prepared, enqueueTimerJob, lockRun, SpeculationFailed, wakeRun, withStatement, withTx, type AppendOptions, type Client, type NewEvent, type RunRow } from '../db/engine-store.js'
-import { claimedTasks, completedEvent, completeFenced, completeTaskSql, TASK_COLUMNS, type ClaimedTask, type Fence, type RecordResult } from './activities.js'
+import { claimedTasks, completedEvent, completeFenced, completeTaskSql, insertTasksSql, TASK_SPEC_COLUMNS, taskJobsSql, type ClaimedTask, type Fence, type RecordResult } from './activities.js'
 import { closeRun, createRunWithInstance, requestCancelLocked } from './lifecycle.js'
 import { resolveRetry } from './retry.js'
-import { batchable, type StepBatcher } from './step-batch.js'
+import { batchableProjection, type StepBatcher } from './step-batch.js'
 import { isDefinitionKnown } from './workers.js'
 import { activityKey, childKey, isMoving, isTerminal, timerKey, type Command, type Decision } from './types.js'
 
@@ -91,7 +91,7 @@ export async function commitDecision(
  * when the run moved on: nothing was written, and the checked path takes over.
  */
 async function speculate(c: Client, seenVersion: number, d: Decision, fold: FoldedCompletion & { run: RunRow }, eager?: EagerClaim): Promise<CommitResult | undefined> {
-  const believed: RunRow = { ...fold.run, status: 'waiting', last_seq: d.lastSeq - 1, activation_version: seenVersion }
+  const believed = believedRun(fold.run, d, seenVersion)
   // A run that ends in one statement must have no open children (their close policy is more statements).
   const noOpenChildren = d.outcome ? ` and not exists (select 1 from engine.runs k where k.parent_run_id = g0.id and k.status in ('queued', 'running', 'waiting', 'suspended', 'quarantined'))` : ''
   try {
@@ -111,9 +111,10 @@ async function speculate(c: Client, seenVersion: number, d: Decision, fold: Fold
  * not one the batched statement writes.
  */
 async function batchStep(steps: StepBatcher, seenVersion: number, d: Decision, fold: FoldedCompletion & { run: RunRow }, eager?: EagerClaim): Promise<CommitResult | undefined | null> {
-  const run: RunRow = { ...fold.run, status: 'waiting', last_seq: d.lastSeq - 1, activation_version: seenVersion }
+  const run = believedRun(fold.run, d, seenVersion)
   const events = decisionEvents([completedEvent(fold.task, fold.output, fold.createdAt)], d)
-  if (!batchable(run, events)) return null
+  const projection = batchableProjection(run, events)
+  if (!projection) return null
   const activities = d.commands.filter((cmd): cmd is ActivityCommand => cmd.kind === 'activity')
   const outcome = await steps.submit({
     run,
@@ -123,10 +124,16 @@ async function batchStep(steps: StepBatcher, seenVersion: number, d: Decision, f
     events,
     tasks: activities.map((cmd) => taskSpec(cmd, eager)),
     waitingFor: d.waitingFor,
+    projection,
   })
   if (!outcome.applied) return undefined
   run.last_seq += events.length
   return { ok: true, closed: false, timers: [], tasks: outcome.tasks, lastSeq: run.last_seq, run }
+}
+
+/** The run as a folding execution believes it: waiting, just before the completion, at the version it saw. */
+function believedRun(run: RunRow, d: Decision, seenVersion: number): RunRow {
+  return { ...run, status: 'waiting', last_seq: d.lastSeq - 1, activation_version: seenVersion }
 }
 
 /** A decision's history: what goes before (`prefix`), its commands, then its version markers. */
@@ -275,19 +282,8 @@ function taskSpec(cmd: ActivityCommand, eager: EagerClaim | undefined): TaskSpec
  */
 function activityTaskCtes(param: (value: unknown) => string, specs: TaskSpec[], gate = 'true'): { ctes: string; returning: string } {
   return {
-    ctes: `tk as (
-       insert into engine.activity_tasks (project_id, run_id, command_id, activity_key, activity_type, input, execution_target, retry_policy, timeouts,
-         status, attempt, owner, claimed_at)
-       select $1, $2, x.command_id, x.activity_key, x.activity_type, x.input, x.execution_target, x.retry_policy, x.timeouts,
-         case when x.owner is null then 'queued' else 'claimed' end, case when x.owner is null then 0 else 1 end, x.owner,
-         case when x.owner is null then null else now() end
-       from json_to_recordset(${param(JSON.stringify(specs))}::json) as x(command_id int, activity_key text, activity_type text, input jsonb,
-         execution_target text, retry_policy jsonb, timeouts jsonb, owner text)
-       where ${gate}
-       on conflict (run_id, command_id) do nothing returning ${TASK_COLUMNS.join(', ')}),
-     tj as (
-       select graphile_worker.add_job(${param(activityTask(''))} || tk.activity_type, json_build_object('task_id', tk.id::text), job_key => 'task:' || tk.id::text, max_attempts => 25)
-       from tk where tk.execution_target = 'local' and tk.owner is null)`,
+    ctes: `tk as (${insertTasksSql(`json_to_recordset(${param(JSON.stringify(specs))}::json) as k(${TASK_SPEC_COLUMNS})`, '$1', '$2', gate)}),
+     tj as (${taskJobsSql(param(activityTask('')))})`,
     returning: `(select coalesce(json_agg(tk) filter (where tk.owner is not null), '[]'::json) from tk) as tasks, (select count(*) from tj) as task_jobs`,
   }
 }

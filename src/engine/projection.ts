@@ -35,7 +35,7 @@ const TERMINAL_TRACE_STATUS: Record<string, 'completed' | 'failed'> = {
 }
 
 export const traceIdOf = (runId: string) => `engine:${runId}`
-const rootSpan = (runId: string) => `engine:root:${runId}`
+export const rootSpan = (runId: string) => `engine:root:${runId}`
 const activitySpan = (runId: string, key: unknown, attempt: number) => `engine:activity:${runId}:${String(key)}:${attempt}`
 
 /**
@@ -98,9 +98,6 @@ export function stepProjection(run: RunRow, events: Projected[]): Pick<FinalPart
   if (plan.direct.length || f.open || f.end || f.terminal) return null
   return { opens: f.opens, closes: f.closes, events: f.events }
 }
-
-/** The root span's id: activity spans hang under it. */
-export { rootSpan as rootSpanId }
 
 function planProjection(run: RunRow, events: Projected[]): ProjectionPlan {
   const change = PENDING_CHANGE
@@ -257,6 +254,54 @@ function traceTotals(failed: string, spansJoin = ''): { set: string; from: strin
   }
 }
 
+// The writes a step's projection makes, shared by the final statement (one run) and the batched
+// step statement (step-batch.ts, many runs). `rows` is a from-list holding the JSON rows as `x`
+// (over the columns below) and the trace; `project`, `trace` (the trace's row id) and `seq` (its
+// new change number) are SQL over it.
+export const OPEN_COLUMNS = 'span_id text, name text, input jsonb, metadata jsonb'
+export const CLOSE_COLUMNS = 'span_id text, status text, message text, output jsonb'
+export const EVENT_COLUMNS = 'span_id text, event_type text, level text, sequence integer, message text, payload jsonb'
+interface PartTarget {
+  project: string
+  trace: string
+  seq: string
+}
+
+/** Takes the trace's next change number (a trace's first counter starts above the old project-wide one). */
+export function bumpChangeSql(project: string, trace: string, from: string): string {
+  return `insert into trace_change_counters as tc (project_id, trace_id, last_seq)
+       select ${project}, ${trace}, coalesce((select pc.last_seq from project_change_counters pc where pc.project_id = ${project}), 0) + 1 ${from}
+       on conflict (project_id, trace_id) do update set last_seq = tc.last_seq + 1 returning project_id, trace_id, last_seq`
+}
+
+/** Activity spans opened (under `root`); a span already there is left alone. */
+export function openSpansSql(rows: string, to: PartTarget & { root: string }): string {
+  return `insert into spans (project_id, trace_id, span_id, parent_span_id, name, type, status, start_time, input, metadata, change_seq, first_change_seq)
+       select ${to.project}, ${to.trace}, x.span_id, ${to.root}, x.name, 'tool', 'running', now(), coalesce(x.input, 'null'::jsonb), x.metadata, ${to.seq}, ${to.seq}
+       from ${rows}
+       on conflict (trace_id, span_id) do nothing returning 1`
+}
+
+/** Spans closed with their status, message and output; `where` narrows further. */
+export function closeSpansSql(rows: string, to: PartTarget, where = ''): string {
+  return `update spans s set status = x.status, status_message = x.message, output = coalesce(x.output, 'null'::jsonb), end_time = now(),
+         duration_ms = (extract(epoch from now() - s.start_time) * 1000)::bigint, change_seq = ${to.seq}, updated_at = now()
+       from ${rows}
+       where s.trace_id = ${to.trace}${where} and s.span_id = x.span_id returning 1`
+}
+
+/**
+ * Events added. No idempotency keys: an event is written in the transaction that appends the
+ * history it mirrors, so exactly once, and repair writes only into traces whose events purge
+ * removed. (A key cost a unique-index entry per event.)
+ */
+export function addEventsSql(rows: string, to: PartTarget): string {
+  return `insert into span_events (project_id, trace_id, span_id, event_type, level, event_ts, sequence, message, payload, change_seq)
+       select ${to.project}, ${to.trace}, x.span_id, x.event_type, x.level, now(), x.sequence, x.message, x.payload, ${to.seq}
+       from ${rows}
+       returning 1`
+}
+
 /**
  * The final statement's CTEs, with `p` binding values (so another statement can hold them). Every
  * write reads `n`, the change number, which is taken only when `gate` (SQL) holds.
@@ -267,12 +312,7 @@ function finalCtes(f: FinalParts, p: (value: unknown) => string, gate = 'true'):
   // Bound only where used: Postgres cannot type a parameter no part of the text reads.
   let statusSql: string | undefined
   const runStatus = () => (statusSql ??= runStatusSql(p, f.run.id, f.runStatus))
-  const ctes = [
-    `n as (
-       insert into trace_change_counters as tc (project_id, trace_id, last_seq)
-       select ${project}::uuid, ${trace}::text, coalesce((select last_seq from project_change_counters where project_id = ${project}::uuid), 0) + 1 where ${gate}
-       on conflict (project_id, trace_id) do update set last_seq = tc.last_seq + 1 returning last_seq)`,
-  ]
+  const ctes = [`n as (${bumpChangeSql(`${project}::uuid`, `${trace}::text`, `where ${gate}`)})`]
   // Data-modifying CTEs run whether or not anything reads them.
   const part = (name: string, sql: string) => ctes.push(`${name} as (${sql})`)
   if (f.open) {
@@ -281,37 +321,13 @@ function finalCtes(f: FinalParts, p: (value: unknown) => string, gate = 'true'):
     part('rt', open.rootSpan)
   } else ctes.push(`t as (select id from traces where engine_run_id = ${p(f.run.id)}::uuid)`)
   const root = rootSpan(f.run.id)
-  if (f.opens.length) {
-    part(
-      'op',
-      `insert into spans (project_id, trace_id, span_id, parent_span_id, name, type, status, start_time, input, metadata, change_seq, first_change_seq)
-       select ${project}, t.id, x.span_id, ${p(root)}, x.name, 'tool', 'running', now(), coalesce(x.input, 'null'::jsonb), x.metadata, n.last_seq, n.last_seq
-       from t, n, json_to_recordset(${p(JSON.stringify(f.opens))}::json) as x(span_id text, name text, input jsonb, metadata jsonb)
-       on conflict (trace_id, span_id) do nothing returning 1`,
-    )
-  }
+  const to = { project, trace: 't.id', seq: 'n.last_seq' }
+  if (f.opens.length) part('op', openSpansSql(`t, n, json_to_recordset(${p(JSON.stringify(f.opens))}::json) as x(${OPEN_COLUMNS})`, { ...to, root: p(root) }))
   const closes = f.closes.length ? p(JSON.stringify(f.closes)) : null
   if (closes) {
-    part(
-      'cl',
-      `update spans s set status = x.status, status_message = x.message, output = coalesce(x.output, 'null'::jsonb), end_time = now(),
-         duration_ms = (extract(epoch from now() - s.start_time) * 1000)::bigint, change_seq = n.last_seq, updated_at = now()
-       from t, n, json_to_recordset(${closes}::json) as x(span_id text, status text, message text, output jsonb)
-       where s.trace_id = t.id and s.span_id = any(${p(f.closes.map((x) => x.span_id))}::text[]) and s.span_id = x.span_id returning 1`,
-    )
+    part('cl', closeSpansSql(`t, n, json_to_recordset(${closes}::json) as x(${CLOSE_COLUMNS})`, to, ` and s.span_id = any(${p(f.closes.map((x) => x.span_id))}::text[])`))
   }
-  // No idempotency keys: an event is written in the transaction that appends the history it
-  // mirrors, so exactly once, and repair writes only into traces whose events purge removed.
-  // (A key cost a unique-index entry per event.)
-  if (f.events.length) {
-    part(
-      'ins',
-      `insert into span_events (project_id, trace_id, span_id, event_type, level, event_ts, sequence, message, payload, change_seq)
-       select ${project}, t.id, x.span_id, x.event_type, x.level, now(), x.sequence, x.message, x.payload, n.last_seq
-       from t, n, json_to_recordset(${p(JSON.stringify(f.events))}::json) as x(span_id text, event_type text, level text, sequence integer, message text, payload jsonb)
-       returning 1`,
-    )
-  }
+  if (f.events.length) part('ins', addEventsSql(`t, n, json_to_recordset(${p(JSON.stringify(f.events))}::json) as x(${EVENT_COLUMNS})`, to))
   if (f.direct) {
     part(
       'sp',

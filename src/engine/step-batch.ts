@@ -1,8 +1,20 @@
 import type pg from 'pg'
 import { noticeChanges, type ChangeNotice } from '../db/change-notices.js'
 import { activityTask, prepared, type NewEvent, type RunRow } from '../db/engine-store.js'
-import { claimedTasks, TASK_COLUMNS, type ClaimedTask, type Fence } from './activities.js'
-import { rootSpanId, stepProjection, traceIdOf } from './projection.js'
+import { claimedTasks, insertTasksSql, TASK_SPEC_COLUMNS, taskJobsSql, type ClaimedTask, type Fence } from './activities.js'
+import {
+  addEventsSql,
+  bumpChangeSql,
+  CLOSE_COLUMNS,
+  closeSpansSql,
+  EVENT_COLUMNS,
+  OPEN_COLUMNS,
+  openSpansSql,
+  rootSpan,
+  stepProjection,
+  traceIdOf,
+  type FinalParts,
+} from './projection.js'
 import { MOVING_STATUSES } from './types.js'
 
 // Group commit for the usual step: an activity completed, and the code asked for more activities.
@@ -26,7 +38,11 @@ export interface BatchedStep {
   /** Task rows as commit.ts's taskSpec builds them (`owner` set when claimed for eager execution). */
   tasks: object[]
   waitingFor: unknown
+  /** The step's trace writes (stepProjection). */
+  projection: StepProjection
 }
+
+type StepProjection = Pick<FinalParts, 'opens' | 'closes' | 'events'>
 
 /** What became of a step: written (with the tasks it claimed for this worker), or not (the run moved on). */
 export type BatchOutcome = { applied: true; tasks: ClaimedTask[] } | { applied: false }
@@ -82,7 +98,7 @@ export class StepBatcher {
     this.options.onFlush?.(batch.length)
     let rows: Array<{ i: number; applied: boolean; tasks: unknown; change: ChangeNotice | null }>
     try {
-      rows = (await this.pool.query(prepared(STEP_SQL, stepParams(batch.map((p) => p.step))))).rows
+      rows = (await this.pool.query(prepared(stepSql(), stepParams(batch.map((p) => p.step))))).rows
     } catch (err) {
       const code = (err as { code?: string }).code ?? ''
       for (const p of batch) {
@@ -133,35 +149,42 @@ function stepParams(steps: BatchedStep[]): unknown[] {
       new_last_seq: s.run.last_seq + s.events.length,
       waiting_for: s.waitingFor,
       trace: traceIdOf(s.run.id),
-      root: rootSpanId(s.run.id),
+      root: rootSpan(s.run.id),
     })
     s.events.forEach((e, k) => history.push({ i, seq: first + k, type: e.type, payload: e.payload, created_at: e.createdAt?.toISOString() ?? null }))
     for (const t of s.tasks) tasks.push({ ...t, i })
-    const projection = stepProjection(s.run, s.events.map((e, k) => ({ seq: first + k, type: e.type, payload: e.payload })))!
-    for (const o of projection.opens) opens.push({ ...o, i })
-    for (const c of projection.closes) closes.push({ ...c, i })
-    for (const e of projection.events) events.push({ ...e, i })
+    for (const o of s.projection.opens) opens.push({ ...o, i })
+    for (const c of s.projection.closes) closes.push({ ...c, i })
+    for (const e of s.projection.events) events.push({ ...e, i })
   })
   return [runs, history, tasks, opens, closes, events, activityTask('')].map((v) => (typeof v === 'string' ? v : JSON.stringify(v)))
 }
 
-/** Whether a step's projection fits the batched statement (spans opened and closed, events added). */
-export function batchable(run: RunRow, events: NewEvent[]): boolean {
+/**
+ * A step's trace writes, when they fit the batched statement (spans opened and closed, events
+ * added); null otherwise.
+ */
+export function batchableProjection(run: RunRow, events: NewEvent[]): StepProjection | null {
   const first = run.last_seq + 1
-  return stepProjection(run, events.map((e, k) => ({ seq: first + k, type: e.type, payload: e.payload }))) !== null
+  return stepProjection(run, events.map((e, k) => ({ seq: first + k, type: e.type, payload: e.payload })))
 }
 
 // Runs are locked in id order, so two statements with overlapping runs cannot deadlock each
 // other. Every write joins `ok`: the steps whose run passed its guard and whose task the fence
-// let this worker complete.
-const STEP_SQL = `with x as materialized (
+// let this worker complete. Built on first use (it is made from other modules' parts).
+let stepText: string | undefined
+function stepSql(): string {
+  if (stepText) return stepText
+  const to = { project: 't.project_id', trace: 't.tid', seq: 't.last_seq' }
+  const tagged = (param: string, columns: string) => `json_to_recordset(${param}::json) as x(i int, ${columns}) join t on t.i = x.i`
+  stepText = `with x as materialized (
     select * from json_to_recordset($1::json) as x(i int, project_id uuid, run_id uuid, last_seq int, version int, task_id uuid, owner text,
       attempt int, lease boolean, output jsonb, new_last_seq int, waiting_for jsonb, trace text, root text)),
   g0 as materialized (select r.id, r.status, r.activation_version, r.last_seq from engine.runs r where r.id in (select run_id from x) order by r.id for no key update),
   ga as (
     update engine.activity_tasks t set status = 'completed', output = x.output, completed_at = now(), lease_expires_at = null
     from x join g0 on g0.id = x.run_id
-    where g0.status in (${MOVING_STATUSES.map((s) => `'${s}'`).join(', ')}) and g0.last_seq = x.last_seq and g0.activation_version = x.version
+    where g0.status in (${MOVING_STATUSES.map((st) => `'${st}'`).join(', ')}) and g0.last_seq = x.last_seq and g0.activation_version = x.version
       and t.id = x.task_id and t.run_id = x.run_id and t.status = 'claimed' and t.owner = x.owner
       and (x.attempt is null or t.attempt = x.attempt) and (not x.lease or t.lease_expires_at is null or t.lease_expires_at > now())
     returning x.i),
@@ -171,40 +194,15 @@ const STEP_SQL = `with x as materialized (
     select ok.project_id, ok.run_id, e.seq, e.type, e.payload, coalesce(e.created_at, now())
     from json_to_recordset($2::json) as e(i int, seq int, type text, payload jsonb, created_at timestamptz) join ok on ok.i = e.i
     returning 1),
-  tk as (
-    insert into engine.activity_tasks (project_id, run_id, command_id, activity_key, activity_type, input, execution_target, retry_policy, timeouts,
-      status, attempt, owner, claimed_at)
-    select ok.project_id, ok.run_id, k.command_id, k.activity_key, k.activity_type, k.input, k.execution_target, k.retry_policy, k.timeouts,
-      case when k.owner is null then 'queued' else 'claimed' end, case when k.owner is null then 0 else 1 end, k.owner,
-      case when k.owner is null then null else now() end
-    from json_to_recordset($3::json) as k(i int, command_id int, activity_key text, activity_type text, input jsonb, execution_target text,
-      retry_policy jsonb, timeouts jsonb, owner text) join ok on ok.i = k.i
-    on conflict (run_id, command_id) do nothing returning ${TASK_COLUMNS.join(', ')}),
-  tj as (
-    select graphile_worker.add_job($7 || tk.activity_type, json_build_object('task_id', tk.id::text), job_key => 'task:' || tk.id::text, max_attempts => 25)
-    from tk where tk.execution_target = 'local' and tk.owner is null),
-  n as (
-    insert into trace_change_counters as tc (project_id, trace_id, last_seq)
-    select ok.project_id, ok.trace, coalesce((select p.last_seq from project_change_counters p where p.project_id = ok.project_id), 0) + 1 from ok
-    on conflict (project_id, trace_id) do update set last_seq = tc.last_seq + 1 returning project_id, trace_id, last_seq),
+  tk as (${insertTasksSql(`json_to_recordset($3::json) as k(i int, ${TASK_SPEC_COLUMNS}) join ok on ok.i = k.i`, 'ok.project_id', 'ok.run_id')}),
+  tj as (${taskJobsSql('$7')}),
+  n as (${bumpChangeSql('ok.project_id', 'ok.trace', 'from ok')}),
   t as materialized (
     select ok.i, ok.project_id, ok.root, tr.id as tid, n.last_seq
     from ok join traces tr on tr.engine_run_id = ok.run_id join n on n.project_id = ok.project_id and n.trace_id = ok.trace),
-  op as (
-    insert into spans (project_id, trace_id, span_id, parent_span_id, name, type, status, start_time, input, metadata, change_seq, first_change_seq)
-    select t.project_id, t.tid, o.span_id, t.root, o.name, 'tool', 'running', now(), coalesce(o.input, 'null'::jsonb), o.metadata, t.last_seq, t.last_seq
-    from json_to_recordset($4::json) as o(i int, span_id text, name text, input jsonb, metadata jsonb) join t on t.i = o.i
-    on conflict (trace_id, span_id) do nothing returning 1),
-  cl as (
-    update spans s set status = c.status, status_message = c.message, output = coalesce(c.output, 'null'::jsonb), end_time = now(),
-      duration_ms = (extract(epoch from now() - s.start_time) * 1000)::bigint, change_seq = t.last_seq, updated_at = now()
-    from json_to_recordset($5::json) as c(i int, span_id text, status text, message text, output jsonb) join t on t.i = c.i
-    where s.trace_id = t.tid and s.span_id = c.span_id returning 1),
-  ins as (
-    insert into span_events (project_id, trace_id, span_id, event_type, level, event_ts, sequence, message, payload, change_seq)
-    select t.project_id, t.tid, v.span_id, v.event_type, v.level, now(), v.sequence, v.message, v.payload, t.last_seq
-    from json_to_recordset($6::json) as v(i int, span_id text, event_type text, level text, sequence int, message text, payload jsonb) join t on t.i = v.i
-    returning 1),
+  op as (${openSpansSql(tagged('$4', OPEN_COLUMNS), { ...to, root: 't.root' })}),
+  cl as (${closeSpansSql(tagged('$5', CLOSE_COLUMNS), to)}),
+  ins as (${addEventsSql(tagged('$6', EVENT_COLUMNS), to)}),
   u as (
     update engine.runs r set last_seq = ok.new_last_seq, updated_at = now(), status = 'waiting', waiting_for = ok.waiting_for,
       activation_version = r.activation_version + 1
@@ -213,3 +211,5 @@ const STEP_SQL = `with x as materialized (
     (select coalesce(json_agg(tk), '[]'::json) from tk where tk.run_id = x.run_id and tk.owner is not null) as tasks,
     (select json_build_object('p', t.project_id::text, 't', t.tid, 's', t.last_seq) from t where t.i = x.i) as change
   from x`
+  return stepText
+}
